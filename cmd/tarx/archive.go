@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/urfave/cli/v2"
+)
+
+// indexOptions returns the index options set by the global flags.
+func indexOptions(c *cli.Context) index.Options {
+	errw := c.App.ErrWriter
+	return index.Options{
+		IndexPath:   c.String("index"),
+		NoReindex:   c.Bool("no-reindex"),
+		ToolVersion: toolVersion(),
+		Warn:        func(msg string) { fmt.Fprintf(errw, "tarx: %s\n", msg) },
+	}
+}
+
+// openArchive opens the archive named by the first argument with its
+// index, building the index if needed.
+func openArchive(c *cli.Context, opts index.Options) (*index.Archive, error) {
+	path := c.Args().First()
+	pb := newProgress(c.App.ErrWriter, "indexing")
+	opts.Progress = pb.update
+	a, err := index.Open(c.Context, path, opts)
+	pb.done()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return a, nil
+}
+
+// needArgs checks the number of positional arguments.
+func needArgs(c *cli.Context, min int, what string) error {
+	if c.NArg() < min {
+		return usagef("%s: missing %s", c.Command.Name, what)
+	}
+	return nil
+}
+
+// parseSize parses a byte count such as 4M, 512KiB or 1048576.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult, t = 1<<10, t[:n-1]
+		case 'M':
+			mult, t = 1<<20, t[:n-1]
+		case 'G':
+			mult, t = 1<<30, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 || v > (1<<40)/mult {
+		return 0, usagef("invalid size %q", s)
+	}
+	return v * mult, nil
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/urfave/cli/v2"
+)
+
+func indexCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "index",
+		Usage:     "build the index of an archive (other commands do it on first use)",
+		ArgsUsage: "ARCHIVE",
+		Description: "Reads ARCHIVE once and writes its index: gzip checkpoints every --span bytes of\n" +
+			"output and every tar member. A valid index is kept unless --force.\n\n" +
+			"Example:\n   tarx index big.tar.gz --span 4M",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
+			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
+				return err
+			}
+			if c.NArg() > 1 {
+				return usagef("index: too many arguments")
+			}
+			span, err := parseSize(c.String("span"))
+			if err != nil {
+				return err
+			}
+			opts := indexOptions(c)
+			opts.Span = span
+			path := c.Args().First()
+			pb := newProgress(c.App.ErrWriter, "indexing")
+			opts.Progress = pb.update
+			start := time.Now()
+			var a *index.Archive
+			if c.Bool("force") {
+				a, err = index.Build(c.Context, path, opts)
+			} else {
+				a, err = index.Open(c.Context, path, opts)
+			}
+			pb.done()
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			defer a.Close()
+			info := a.Info()
+			fmt.Fprintf(c.App.Writer, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
+				path, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
+				time.Since(start).Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+// humanBytes formats n with a binary unit.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,196 @@
+// Command tarx makes big tar.gz archives fast to use more than once: it
+// indexes an archive once, then gets single members in milliseconds and
+// extracts with every core.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set by the Makefile through -ldflags; otherwise the module
+// version from the build info is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// exitError carries an exit status for an error that was already reported
+// (for example per-member errors during an extraction).
+type exitError struct{ code int }
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run runs the command line args and returns the exit status. All errors
+// are printed here, as one line each, starting with "tarx: ".
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, reorderArgs(app, args))
+	if err == nil {
+		return 0
+	}
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "tarx: %s\n", ue.msg)
+		fmt.Fprintf(stderr, "Try 'tarx --help' for more information.\n")
+		return 2
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "tarx: interrupted\n")
+		return 130
+	}
+	fmt.Fprintf(stderr, "tarx: %s\n", oneLine(err.Error()))
+	return 1
+}
+
+// oneLine folds a possibly multi-line message (joined errors) into one line.
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
+}
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:    "tarx",
+		Usage:   "fast repeated access to big tar.gz archives",
+		Version: toolVersion(),
+		Description: "tarx reads a tar.gz once and stores gzip checkpoints and every member in an index file\n" +
+			"(ARCHIVE.tarx beside the archive, or in the user cache directory). From then on it gets\n" +
+			"single members in milliseconds and extracts with all cores. Every command builds the\n" +
+			"index on first use.",
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		Suggest:              true,
+		EnableBashCompletion: true,
+		HideHelpCommand:      true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "index", Usage: "index file `PATH` (default: ARCHIVE.tarx, or the user cache directory)"},
+			&cli.BoolFlag{Name: "no-reindex", Usage: "fail instead of rebuilding a stale index"},
+		},
+		Commands: []*cli.Command{
+			indexCommand(), lsCommand(), getCommand(), catCommand(),
+			extractCommand(), infoCommand(), verifyCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to exit codes
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usagef("%v", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q", c.Args().First())
+			}
+			cli.ShowAppHelp(c)
+			return usagef("no command given")
+		},
+	}
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
+}
+
+// reorderArgs moves a command's flags in front of its positional
+// arguments, so that tar-style command lines like
+// "tarx get a.tar.gz dir/file -O" parse: urfave/cli stops at the first
+// positional argument. Arguments after "--" are left alone.
+func reorderArgs(app *cli.App, args []string) []string {
+	if len(args) < 2 {
+		return args
+	}
+	out := []string{args[0]}
+	i := 1
+	// Global flags up to the command name.
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" {
+		out = append(out, args[i])
+		if takesValue(app.Flags, args[i]) && i+1 < len(args) {
+			out = append(out, args[i+1])
+			i++
+		}
+		i++
+	}
+	if i >= len(args) {
+		return out
+	}
+	cmd := app.Command(args[i])
+	out = append(out, args[i])
+	i++
+	if cmd == nil {
+		return append(out, args[i:]...)
+	}
+	var flags, pos []string
+	for ; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && a != "-":
+			flags = append(flags, a)
+			if takesValue(cmd.Flags, a) && i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	out = append(out, flags...)
+	if len(pos) > 0 && pos[0] != "--" {
+		out = append(out, "--")
+	}
+	return append(out, pos...)
+}
+
+// takesValue reports whether arg names a flag that takes a separate value.
+func takesValue(flags []cli.Flag, arg string) bool {
+	name := strings.TrimLeft(arg, "-")
+	if strings.Contains(name, "=") {
+		return false
+	}
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n != name {
+				continue
+			}
+			if bf, ok := f.(*cli.BoolFlag); ok && bf != nil {
+				return false
+			}
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,64 @@
+package gzseek
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// A Reader reads the decompressed stream from a checkpoint to the end of
+// the file. Members that it reads from their start have their CRC-32 and
+// ISIZE checked; the member it resumes inside cannot be, since the
+// checksum covers bytes before the checkpoint.
+type Reader struct {
+	d decoder
+}
+
+// Resume returns a Reader of the decompressed data that starts at cp, in
+// the gzip file of the given size read through ra.
+func Resume(ra io.ReaderAt, size int64, cp Checkpoint) (*Reader, error) {
+	if err := cp.validate(); err != nil {
+		return nil, err
+	}
+	if cp.In >= size {
+		return nil, fmt.Errorf("%w: compressed offset %d beyond file size %d", ErrCheckpoint, cp.In, size)
+	}
+	r := &Reader{}
+	d := &r.d
+	d.src = &countingReader{r: io.NewSectionReader(ra, cp.In, size-cp.In), n: cp.In}
+	d.br = bufio.NewReaderSize(d.src, bufSize)
+	d.member = cp.Member
+	d.out = cp.Out
+	d.newInflater = func(int64) io.ReadCloser { return flate.NewReader(d.br) }
+	if cp.MemberStart {
+		return r, nil
+	}
+	d.started = true
+	d.memOut = cp.Out
+	d.fr = flate.NewReaderOpts(d.br, flate.WithResumeFrom(flate.InflateCheckpoint{
+		CompressedOffset:   cp.In,
+		UncompressedOffset: 0,
+		BitOffset:          cp.Bit,
+		Window:             cp.Window,
+	}))
+	return r, nil
+}
+
+// Read reads decompressed data.
+func (r *Reader) Read(p []byte) (int, error) { return r.d.Read(p) }
+
+// Offset returns the offset in the decompressed stream of the next byte
+// Read returns.
+func (r *Reader) Offset() int64 { return r.d.out }
+
+// Close releases the Reader. It does not close the underlying file.
+func (r *Reader) Close() error {
+	if r.d.fr != nil {
+		r.d.fr.Close()
+		r.d.fr = nil
+	}
+	r.d.err = fmt.Errorf("gzseek: read after Close")
+	return nil
+}

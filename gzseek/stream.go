@@ -1,0 +1,196 @@
+package gzseek
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+
+	"github.com/klauspost/compress/flate"
+)
+
+// bufSize is the read buffer for compressed input.
+const bufSize = 64 << 10
+
+// ringSize is how much recently read compressed input a countingReader
+// keeps. It must exceed bufSize, so that every byte the inflater has
+// consumed but whose bits it may still hold is available.
+const ringSize = 2 * bufSize
+
+// countingReader counts the compressed bytes it passes on and keeps the
+// most recent ones, so the Scanner can look back at block headers the
+// inflater has already consumed.
+type countingReader struct {
+	r    io.Reader
+	n    int64 // absolute offset just past the last byte passed on
+	ring []byte
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.ring != nil {
+		for b := p[:n]; len(b) > 0; {
+			i := int((c.n) % ringSize)
+			k := copy(c.ring[i:], b)
+			b = b[k:]
+			c.n += int64(k)
+		}
+	} else {
+		c.n += int64(n)
+	}
+	return n, err
+}
+
+// decoder is the member-by-member gzip decoding shared by Scanner and
+// Reader: gzip framing, trailers, member boundaries and trailing bytes.
+type decoder struct {
+	src *countingReader
+	br  *bufio.Reader
+
+	fr       io.ReadCloser // the current member's inflater; nil between members
+	member   int64         // number of the current (or next) member
+	started  bool          // at least one member header was read
+	checkCRC bool          // the current member was read from its start
+	memOut   int64         // output offset at the start of the current member
+	out      int64         // output offset of the next byte Read returns
+	crc      uint32
+	err      error
+
+	// newInflater starts the inflater for a member whose deflate data
+	// begins at compressed offset in.
+	newInflater func(in int64) io.ReadCloser
+	// atMember, if set, is called before a member header at offset in is read.
+	atMember func(in int64) error
+}
+
+// pos returns the absolute offset of the next compressed byte the
+// inflater or header parser will read.
+func (d *decoder) pos() int64 {
+	return d.src.n - int64(d.br.Buffered())
+}
+
+func (d *decoder) Read(p []byte) (int, error) {
+	for {
+		if d.err != nil {
+			return 0, d.err
+		}
+		if d.fr == nil {
+			if d.err = d.startMember(); d.err != nil {
+				return 0, d.err
+			}
+			continue
+		}
+		n, err := d.fr.Read(p)
+		if n > 0 {
+			if d.checkCRC {
+				d.crc = crc32.Update(d.crc, crc32.IEEETable, p[:n])
+			}
+			d.out += int64(n)
+		}
+		switch {
+		case err == io.EOF:
+			d.err = d.endMember()
+		case err != nil:
+			d.err = d.inflateError(err)
+		}
+		if n > 0 || d.err != nil {
+			if n > 0 && d.err == io.EOF {
+				return n, nil // report EOF on the next call
+			}
+			return n, d.err
+		}
+	}
+}
+
+// inflateError turns an inflater error into one of the package's.
+func (d *decoder) inflateError(err error) error {
+	var ce flate.CorruptInputError
+	switch {
+	case errors.As(err, &ce):
+		return fmt.Errorf("%w in member %d near compressed offset %d", ErrCorrupt, d.member, d.pos())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: member %d cut short at compressed offset %d", ErrTruncated, d.member, d.pos())
+	}
+	return err
+}
+
+// startMember reads the next member header, or detects the end of input.
+func (d *decoder) startMember() error {
+	in := d.pos()
+	b, err := d.br.Peek(1)
+	if len(b) == 0 {
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if !d.started {
+			return fmt.Errorf("%w: empty input", ErrHeader)
+		}
+		return io.EOF
+	}
+	if d.started && b[0] == 0 {
+		return d.skipPadding()
+	}
+	if d.started {
+		if m, _ := d.br.Peek(2); len(m) < 2 || m[0] != 0x1f || m[1] != 0x8b {
+			return fmt.Errorf("%w at compressed offset %d", ErrTrailingData, in)
+		}
+	}
+	if d.atMember != nil {
+		if err := d.atMember(in); err != nil {
+			return err
+		}
+	}
+	if _, _, err := readHeader(d.br); err != nil {
+		return fmt.Errorf("member %d at compressed offset %d: %w", d.member, in, err)
+	}
+	d.started = true
+	d.checkCRC = true
+	d.crc = 0
+	d.memOut = d.out
+	d.fr = d.newInflater(d.pos())
+	return nil
+}
+
+// endMember checks the trailer of the member just inflated.
+func (d *decoder) endMember() error {
+	var tr [8]byte
+	if _, err := io.ReadFull(d.br, tr[:]); err != nil {
+		return fmt.Errorf("%w: member %d trailer cut short", ErrTruncated, d.member)
+	}
+	d.fr = nil
+	if d.checkCRC {
+		crc := binary.LittleEndian.Uint32(tr[:4])
+		size := binary.LittleEndian.Uint32(tr[4:])
+		switch {
+		case crc != d.crc:
+			return fmt.Errorf("%w: member %d ending at compressed offset %d: CRC-32 %08x, data has %08x", ErrChecksum, d.member, d.pos(), crc, d.crc)
+		case size != uint32(d.out-d.memOut):
+			return fmt.Errorf("%w: member %d ending at compressed offset %d: ISIZE %d, data has %d", ErrChecksum, d.member, d.pos(), size, uint32(d.out-d.memOut))
+		}
+	}
+	d.member++
+	return nil
+}
+
+// skipPadding consumes the rest of the input, which must be zero bytes.
+func (d *decoder) skipPadding() error {
+	start := d.pos()
+	for {
+		b, err := d.br.Peek(d.br.Buffered())
+		for i, c := range b {
+			if c != 0 {
+				return fmt.Errorf("%w at compressed offset %d", ErrTrailingData, start+int64(i))
+			}
+		}
+		d.br.Discard(len(b))
+		start += int64(len(b))
+		if _, err = d.br.Peek(1); err != nil {
+			if err == io.EOF {
+				return io.EOF
+			}
+			return err
+		}
+	}
+}

@@ -1,0 +1,387 @@
+package index
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"hash/fnv"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/tarx-dev/tarx/gzseek"
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
+)
+
+// commitBytes is how much data a build writes to bbolt before it commits,
+// so that dirty pages do not pile up in memory on huge archives.
+const commitBytes = 32 << 20
+
+// build indexes the archive open as f into a new bbolt file at path.
+// The caller owns path and removes it on error.
+func build(ctx context.Context, f *os.File, id Identity, path string, opts *Options) (Info, error) {
+	start := time.Now()
+	info := Info{ArchiveSize: id.Size, Span: opts.Span, ToolVersion: opts.ToolVersion}
+	if info.Span <= 0 {
+		info.Span = gzseek.DefaultSpan
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{
+		Timeout:        time.Second,
+		NoSync:         true,
+		NoFreelistSync: true,
+		NoGrowSync:     true,
+	})
+	if err != nil {
+		return info, fmt.Errorf("index: create %s: %w", path, err)
+	}
+	defer db.Close()
+
+	g, gctx := errgroup.WithContext(ctx)
+	p := newPipe(gctx, 8)
+	cps := make(chan gzseek.Checkpoint, 16)
+	members := make(chan Member, 1024)
+	var scanner *gzseek.Scanner
+
+	// Inflate: the gzip scan, emitting checkpoints.
+	g.Go(func() error {
+		defer close(cps)
+		scanner = gzseek.NewScanner(bufio.NewReaderSize(io.NewSectionReader(f, 0, id.Size), 1<<20),
+			gzseek.ScanOptions{Span: info.Span},
+			func(c gzseek.Checkpoint) error {
+				select {
+				case cps <- c:
+					return nil
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			})
+		var progress func()
+		if opts.Progress != nil {
+			progress = func() { opts.Progress(scanner.InputOffset(), id.Size) }
+		}
+		return p.fill(scanner, progress)
+	})
+
+	// Parse tar and checksum members.
+	g.Go(func() error {
+		defer close(members)
+		r := &pipeReader{p: p}
+		end, err := parseTar(gctx, r, members, opts.OnMember)
+		if err != nil {
+			return err
+		}
+		info.TarEnd = end
+		return r.drain()
+	})
+
+	// Store checkpoints and members.
+	g.Go(func() error {
+		return store(db, cps, members, &info)
+	})
+
+	if err := g.Wait(); err != nil {
+		return info, err
+	}
+	info.UncompressedSize = scanner.OutputOffset()
+	info.GzipMembers = scanner.Members()
+	info.Built = time.Now().UTC().Truncate(time.Second)
+	info.BuildDuration = time.Since(start)
+
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		idb, _ := json.Marshal(id)
+		infob, _ := json.Marshal(info)
+		return errors.Join(
+			meta.Put(keyVersion, binary.BigEndian.AppendUint32(nil, FormatVersion)),
+			meta.Put(keyIdentity, idb),
+			meta.Put(keyInfo, infob))
+	})
+	if err == nil {
+		err = db.Sync()
+	}
+	if err == nil {
+		err = db.Close()
+	}
+	if err != nil {
+		return info, fmt.Errorf("index: write %s: %w", path, err)
+	}
+	return info, nil
+}
+
+// parseTar reads the tar stream, sending one Member per entry. It returns
+// the offset just past the end-of-archive marker.
+func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember func(*Member, io.Reader) error) (int64, error) {
+	tr := tar.NewReader(r)
+	crc := crc32.NewIEEE()
+	var prevEnd, seq int64
+	for {
+		hdrOff := (prevEnd + 511) &^ 511
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return r.n, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if isTarError(err) {
+				return 0, fmt.Errorf("%w: entry at offset %d: %v", ErrTar, hdrOff, err)
+			}
+			return 0, err
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			prevEnd = r.n
+			continue
+		}
+		m := Member{Seq: seq, Header: *hdr, HeaderOffset: hdrOff, DataOffset: r.n}
+		crc.Reset()
+		var data io.Reader = io.TeeReader(tr, crc)
+		if onMember != nil {
+			if err := onMember(&m, data); err != nil {
+				return 0, err
+			}
+		}
+		if _, err := io.Copy(io.Discard, data); err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			if isTarError(err) {
+				return 0, fmt.Errorf("%w: %s: %v", ErrTar, hdr.Name, err)
+			}
+			return 0, err
+		}
+		m.CRC = crc.Sum32()
+		m.DataEnd = r.n
+		m.Sparse = hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) ||
+			(hdr.Typeflag == tar.TypeReg && m.DataEnd-m.DataOffset != hdr.Size)
+		prevEnd = r.n
+		seq++
+		select {
+		case out <- m:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
+
+// isTarError reports whether err comes from archive/tar rejecting the
+// stream, rather than from the gzip layer or cancellation.
+func isTarError(err error) bool {
+	var gzErrs = []error{gzseek.ErrHeader, gzseek.ErrChecksum, gzseek.ErrTrailingData, gzseek.ErrTruncated, gzseek.ErrCorrupt, context.Canceled, context.DeadlineExceeded}
+	for _, e := range gzErrs {
+		if errors.Is(err, e) {
+			return false
+		}
+	}
+	return errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrFieldTooLong) || errors.Is(err, tar.ErrInsecurePath) || strings.HasPrefix(err.Error(), "archive/tar")
+}
+
+func isPAXSparse(h *tar.Header) bool {
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// store writes checkpoints and members into db as they arrive.
+func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, info *Info) error {
+	tx, err := db.Begin(true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if tx != nil {
+			tx.Rollback()
+		}
+	}()
+	buckets := func() (c, m, n *bolt.Bucket, err error) {
+		if c, err = tx.CreateBucketIfNotExists(bucketCheckpoints); err != nil {
+			return
+		}
+		if m, err = tx.CreateBucketIfNotExists(bucketMembers); err != nil {
+			return
+		}
+		n, err = tx.CreateBucketIfNotExists(bucketNames)
+		// Checkpoints and member chunks arrive in key order.
+		c.FillPercent, m.FillPercent = 1.0, 1.0
+		return
+	}
+	cb, mb, nb, err := buckets()
+	if err != nil {
+		return err
+	}
+	var (
+		codec     gzseek.WindowCodec
+		cw        chunkWriter
+		names     []nameEntry
+		sinceSync int64
+	)
+	maybeCommit := func(n int) error {
+		sinceSync += int64(n)
+		if sinceSync < commitBytes {
+			return nil
+		}
+		sinceSync = 0
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		if tx, err = db.Begin(true); err != nil {
+			return err
+		}
+		cb, mb, nb, err = buckets()
+		return err
+	}
+	putChunk := func() error {
+		if cw.n == 0 {
+			return nil
+		}
+		// bbolt keeps the value until commit: it must not be reused.
+		v := bytes.Clone(cw.finish())
+		if err := mb.Put(u64(cw.first), v); err != nil {
+			return err
+		}
+		return maybeCommit(len(v))
+	}
+	for cps != nil || members != nil {
+		select {
+		case c, ok := <-cps:
+			if !ok {
+				cps = nil
+				continue
+			}
+			val := appendCheckpoint(nil, &c, &codec)
+			if err := cb.Put(u64(c.Out), val); err != nil {
+				return err
+			}
+			info.Checkpoints++
+			info.WindowBytes += int64(len(val))
+			if err := maybeCommit(len(val)); err != nil {
+				return err
+			}
+		case m, ok := <-members:
+			if !ok {
+				members = nil
+				continue
+			}
+			names = append(names, nameEntry{nameHash(m.Header.Name), m.Seq})
+			if len(names) == maxNameBatch {
+				if err := putNames(nb, names); err != nil {
+					return err
+				}
+				names = names[:0]
+			}
+			cw.add(&m)
+			info.Members++
+			if cw.n == membersPerChunk {
+				if err := putChunk(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := putChunk(); err != nil {
+		return err
+	}
+	if err := putNames(nb, names); err != nil {
+		return err
+	}
+	err = tx.Commit()
+	tx = nil
+	return err
+}
+
+// maxNameBatch bounds the name entries a build holds in memory (16 bytes
+// each). Up to this many members, the names bucket is written in key
+// order and packed full; beyond, it is written in sorted batches.
+const maxNameBatch = 2 << 20
+
+// nameEntry maps the hash of a member name to its sequence number.
+type nameEntry struct {
+	hash uint64
+	seq  int64
+}
+
+// nameHash is the key of a name in the names bucket: a 64-bit FNV-1a
+// hash. Hashes keep the bucket small; collisions are resolved by
+// comparing the names in the member records.
+func nameHash(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
+
+func nameKey(name string) []byte { return binary.BigEndian.AppendUint64(nil, nameHash(name)) }
+
+// putNames sorts entries by hash and appends each sequence number to the
+// list stored under its hash.
+func putNames(b *bolt.Bucket, entries []nameEntry) error {
+	slices.SortFunc(entries, func(x, y nameEntry) int {
+		return cmp.Or(cmp.Compare(x.hash, y.hash), cmp.Compare(x.seq, y.seq))
+	})
+	b.FillPercent = 1.0
+	for i := 0; i < len(entries); {
+		h := entries[i].hash
+		k := binary.BigEndian.AppendUint64(nil, h)
+		v := bytes.Clone(b.Get(k))
+		for ; i < len(entries) && entries[i].hash == h; i++ {
+			v = binary.AppendUvarint(v, uint64(entries[i].seq))
+		}
+		if err := b.Put(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkWriter collects member records into one compressed chunk.
+type chunkWriter struct {
+	first   int64
+	n       int
+	prevEnd int64
+	raw     []byte
+	out     bytes.Buffer
+	fw      *flate.Writer
+}
+
+func (w *chunkWriter) add(m *Member) {
+	if w.n == 0 {
+		w.first, w.prevEnd, w.raw = m.Seq, 0, w.raw[:0]
+	}
+	w.raw = appendMember(w.raw, m, w.prevEnd)
+	w.prevEnd = m.DataEnd
+	w.n++
+}
+
+// chunkFlate marks a chunk of deflate-compressed member records.
+const chunkFlate = 1
+
+// finish returns the encoded chunk and starts a new one.
+func (w *chunkWriter) finish() []byte {
+	w.out.Reset()
+	w.out.WriteByte(chunkFlate)
+	if w.fw == nil {
+		w.fw, _ = flate.NewWriter(&w.out, flate.DefaultCompression)
+	} else {
+		w.fw.Reset(&w.out)
+	}
+	w.fw.Write(w.raw)
+	w.fw.Close()
+	w.n = 0
+	return w.out.Bytes()
+}

@@ -1,0 +1,18 @@
+package index
+
+import "errors"
+
+var (
+	// ErrNotFound means no member has the name asked for.
+	ErrNotFound = errors.New("index: not found in archive")
+	// ErrStale means the index describes another archive, or another
+	// version of this one, and rebuilding it was not allowed.
+	ErrStale = errors.New("index: index does not match the archive")
+	// ErrFormat means the index file is damaged or of another format version.
+	ErrFormat = errors.New("index: malformed index")
+	// ErrChecksum means a member's data does not match the checksum
+	// recorded when the archive was indexed.
+	ErrChecksum = errors.New("index: member checksum mismatch")
+	// ErrTar means the tar stream inside the gzip data is malformed.
+	ErrTar = errors.New("index: malformed tar data")
+)

@@ -1,0 +1,97 @@
+package index
+
+import (
+	"context"
+	"io"
+)
+
+// pipeBufSize is the size of the decompressed chunks handed from the
+// inflating goroutine to the tar parser.
+const pipeBufSize = 1 << 20
+
+// pipe hands decompressed bytes from one goroutine to another in large
+// chunks, recycling a fixed set of buffers so memory stays bounded. It
+// exists because io.Pipe copies in the writer's call and would keep the
+// two goroutines in lock step.
+type pipe struct {
+	ctx  context.Context
+	full chan []byte
+	free chan []byte
+}
+
+func newPipe(ctx context.Context, buffers int) *pipe {
+	p := &pipe{ctx: ctx, full: make(chan []byte, buffers), free: make(chan []byte, buffers)}
+	for range buffers {
+		p.free <- make([]byte, pipeBufSize)
+	}
+	return p
+}
+
+// fill reads from r into free buffers and sends them until r ends.
+// It closes the pipe when done.
+func (p *pipe) fill(r io.Reader, progress func()) error {
+	defer close(p.full)
+	for {
+		var buf []byte
+		select {
+		case buf = <-p.free:
+		case <-p.ctx.Done():
+			return p.ctx.Err()
+		}
+		n, err := io.ReadFull(r, buf[:cap(buf)])
+		if n > 0 {
+			select {
+			case p.full <- buf[:n]:
+			case <-p.ctx.Done():
+				return p.ctx.Err()
+			}
+		} else {
+			p.free <- buf
+		}
+		if progress != nil {
+			progress()
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// pipeReader is the receiving end of a pipe. It counts the bytes read.
+type pipeReader struct {
+	p   *pipe
+	cur []byte
+	buf []byte
+	n   int64
+}
+
+func (r *pipeReader) Read(b []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.buf != nil {
+			r.p.free <- r.buf[:cap(r.buf)]
+			r.buf = nil
+		}
+		select {
+		case buf, ok := <-r.p.full:
+			if !ok {
+				return 0, io.EOF
+			}
+			r.buf, r.cur = buf, buf
+		case <-r.p.ctx.Done():
+			return 0, r.p.ctx.Err()
+		}
+	}
+	n := copy(b, r.cur)
+	r.cur = r.cur[n:]
+	r.n += int64(n)
+	return n, nil
+}
+
+// drain reads and discards the rest of the stream.
+func (r *pipeReader) drain() error {
+	_, err := io.Copy(io.Discard, r)
+	return err
+}

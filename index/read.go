@@ -1,0 +1,253 @@
+package index
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/tarx-dev/tarx/gzseek"
+	bolt "go.etcd.io/bbolt"
+)
+
+// decodeChunk decodes a chunk of member records, calling fn for each.
+func decodeChunk(v []byte, fn func(*Member) error) error {
+	if len(v) < 1 || v[0] != chunkFlate {
+		return fmt.Errorf("%w: member chunk encoding", ErrFormat)
+	}
+	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
+	if err != nil {
+		return fmt.Errorf("%w: member chunk: %v", ErrFormat, err)
+	}
+	r := recordReader{b: raw}
+	var prevEnd int64
+	seq := int64(-1)
+	for len(r.b) > 0 {
+		var m Member
+		if err := r.member(&m, prevEnd); err != nil {
+			return err
+		}
+		prevEnd = m.DataEnd
+		if seq < 0 {
+			seq = 0
+		}
+		m.Seq = seq
+		seq++
+		if err := fn(&m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members calls fn for every member in archive order. The Member passed
+// to fn may be retained.
+func (a *Archive) Members(fn func(*Member) error) error {
+	return a.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketMembers).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: member chunk key", ErrFormat)
+			}
+			first := int64(binary.BigEndian.Uint64(k))
+			err := decodeChunk(v, func(m *Member) error {
+				m.Seq += first
+				return fn(m)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Member returns the member with sequence number seq.
+func (a *Archive) Member(seq int64) (*Member, error) {
+	var found *Member
+	err := a.db.View(func(tx *bolt.Tx) error {
+		var err error
+		found, err = memberAt(tx, seq)
+		return err
+	})
+	return found, err
+}
+
+func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
+	first := seq / membersPerChunk * membersPerChunk
+	v := tx.Bucket(bucketMembers).Get(u64(first))
+	if v == nil {
+		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
+	}
+	var found *Member
+	err := decodeChunk(v, func(m *Member) error {
+		if m.Seq+first == seq {
+			m.Seq = seq
+			found = m
+		}
+		return nil
+	})
+	if err == nil && found == nil {
+		err = fmt.Errorf("%w: member %d missing from its chunk", ErrFormat, seq)
+	}
+	return found, err
+}
+
+// Lookup returns the last member named name, as tar extraction leaves it.
+// Names are compared exactly as stored in the archive.
+func (a *Archive) Lookup(name string) (*Member, error) {
+	var found *Member
+	err := a.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketNames).Get(nameKey(name))
+		// Try the candidates last first: the last one with the name wins.
+		var seqs []int64
+		for len(v) > 0 {
+			s, n := binary.Uvarint(v)
+			if n <= 0 {
+				return fmt.Errorf("%w: name record", ErrFormat)
+			}
+			seqs = append(seqs, int64(s))
+			v = v[n:]
+		}
+		for i := len(seqs) - 1; i >= 0; i-- {
+			m, err := memberAt(tx, seqs[i])
+			if err != nil {
+				return err
+			}
+			if m.Header.Name == name {
+				found = m
+				return nil
+			}
+		}
+		return nil
+	})
+	if err == nil && found == nil {
+		err = fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	return found, err
+}
+
+// CheckpointBefore returns the last checkpoint at or before the
+// decompressed offset off, without its window.
+func (a *Archive) CheckpointBefore(off int64) (gzseek.Checkpoint, error) {
+	var cp gzseek.Checkpoint
+	err := a.db.View(func(tx *bolt.Tx) error {
+		var err error
+		cp, err = checkpointBefore(tx, off, nil)
+		return err
+	})
+	return cp, err
+}
+
+// Checkpoints returns the decompressed offsets of all checkpoints, in order.
+func (a *Archive) Checkpoints() ([]int64, error) {
+	var offs []int64
+	err := a.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCheckpoints).ForEach(func(k, _ []byte) error {
+			if len(k) != 8 {
+				return fmt.Errorf("%w: checkpoint key", ErrFormat)
+			}
+			offs = append(offs, int64(binary.BigEndian.Uint64(k)))
+			return nil
+		})
+	})
+	return offs, err
+}
+
+func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek.Checkpoint, error) {
+	c := tx.Bucket(bucketCheckpoints).Cursor()
+	k, v := c.Seek(u64(off))
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case int64(binary.BigEndian.Uint64(k)) > off:
+		k, v = c.Prev()
+	}
+	if k == nil {
+		return gzseek.Checkpoint{}, fmt.Errorf("%w: no checkpoint before offset %d", ErrFormat, off)
+	}
+	return readCheckpoint(k, v, codec)
+}
+
+// OpenAt returns a reader of the decompressed stream from offset off,
+// resumed at the nearest checkpoint before it.
+func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
+	if off < 0 || off > a.info.UncompressedSize {
+		return nil, fmt.Errorf("index: offset %d outside the archive's %d bytes", off, a.info.UncompressedSize)
+	}
+	var cp gzseek.Checkpoint
+	err := a.db.View(func(tx *bolt.Tx) error {
+		var err error
+		cp, err = checkpointBefore(tx, off, &gzseek.WindowCodec{})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r, err := gzseek.Resume(a.f, a.info.ArchiveSize, cp)
+	if err != nil {
+		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
+	}
+	if _, err := io.CopyN(io.Discard, r, off-cp.Out); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("index: %s: resume at %d: %w", a.info.Archive, off, err)
+	}
+	return r, nil
+}
+
+// OpenMember returns the header of m as read from the archive and a
+// reader of its contents that fails with ErrChecksum, instead of
+// returning io.EOF, if the contents differ from what was indexed.
+func (a *Archive) OpenMember(m *Member) (*tar.Header, io.ReadCloser, error) {
+	r, err := a.OpenAt(m.HeaderOffset)
+	if err != nil {
+		return nil, nil, err
+	}
+	tr := tar.NewReader(r)
+	hdr, err := tr.Next()
+	if err != nil {
+		r.Close()
+		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
+	}
+	if hdr.Name != m.Header.Name || hdr.Size != m.Header.Size || hdr.Typeflag != m.Header.Typeflag {
+		r.Close()
+		return nil, nil, fmt.Errorf("%w: %s: header at offset %d is %q", ErrChecksum, m.Header.Name, m.HeaderOffset, hdr.Name)
+	}
+	return hdr, &checkedReader{r: tr, c: r, m: m, h: crc32.NewIEEE(), left: hdr.Size}, nil
+}
+
+// checkedReader verifies a member's checksum as its last byte is read.
+type checkedReader struct {
+	r    io.Reader
+	c    io.Closer
+	m    *Member
+	h    hash.Hash32
+	left int64
+}
+
+func (c *checkedReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.left -= int64(n)
+	if err == io.EOF || (err == nil && c.left == 0) {
+		if c.left != 0 {
+			return n, fmt.Errorf("%w: %s: %d bytes short", ErrChecksum, c.m.Header.Name, c.left)
+		}
+		if sum := c.h.Sum32(); sum != c.m.CRC {
+			return n, fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, c.m.Header.Name, sum, c.m.CRC)
+		}
+		if err == nil && n == 0 {
+			return 0, io.EOF
+		}
+	}
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("index: %s: %w", c.m.Header.Name, err)
+	}
+	return n, err
+}
+
+func (c *checkedReader) Close() error { return c.c.Close() }

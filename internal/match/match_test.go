@@ -1,0 +1,74 @@
+package match
+
+import "testing"
+
+func TestMatch(t *testing.T) {
+	tests := []struct {
+		pats []string
+		name string
+		want bool
+	}{
+		{nil, "anything", true},
+		{[]string{"a/b.txt"}, "a/b.txt", true},
+		{[]string{"a/b.txt"}, "a/b.txt.orig", false},
+		{[]string{"a"}, "a/", true},
+		{[]string{"a"}, "a/b/c", true},
+		{[]string{"a"}, "ab/c", false},
+		{[]string{"a/"}, "a/b", true},
+		{[]string{"./a"}, "a/b", true},
+		{[]string{"a"}, "./a/b", true},
+		{[]string{"/a"}, "a", true},
+		{[]string{"*.go"}, "main.go", true},
+		{[]string{"*.go"}, "cmd/main.go", false},
+		{[]string{"**/*.go"}, "cmd/x/main.go", true},
+		{[]string{"src/*"}, "src/net/http/server.go", true},
+		{[]string{"src/n?t"}, "src/net/ip.go", true},
+		{[]string{"[ab]/x"}, "b/x", true},
+		{[]string{"x", "y"}, "y/z", true},
+		{[]string{"données"}, "données/日本語.txt", true},
+	}
+	for _, tt := range tests {
+		m, err := New(tt.pats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Match(tt.name); got != tt.want {
+			t.Errorf("New(%q).Match(%q) = %v, want %v", tt.pats, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestUnmatched(t *testing.T) {
+	m, err := New([]string{"a", "b/*", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a/1", "b/2", "d"} {
+		m.Match(n)
+	}
+	if got := m.Unmatched(); len(got) != 1 || got[0] != "c" {
+		t.Errorf("Unmatched() = %q, want [c]", got)
+	}
+}
+
+func TestInvalidPattern(t *testing.T) {
+	if _, err := New([]string{"a[b"}); err == nil {
+		t.Error("New accepted a malformed pattern")
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add("a/**/b", "a/x/y/b")
+	f.Add("[", "x")
+	f.Add("/./a/", "a")
+	f.Fuzz(func(t *testing.T, pat, name string) {
+		m, err := New([]string{pat})
+		if err != nil {
+			return
+		}
+		m.Match(name)
+		if Clean(Clean(name)) != Clean(name) {
+			t.Errorf("Clean is not idempotent on %q", name)
+		}
+	})
+}
