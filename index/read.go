@@ -203,27 +203,88 @@ func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
 // reader of its contents that fails with ErrChecksum, instead of
 // returning io.EOF, if the contents differ from what was indexed.
 func (a *Archive) OpenMember(m *Member) (*tar.Header, io.ReadCloser, error) {
-	r, err := a.OpenAt(m.HeaderOffset)
+	mr := a.NewMemberReader()
+	hdr, r, err := mr.Open(m)
 	if err != nil {
+		mr.Close()
 		return nil, nil, err
 	}
-	tr := tar.NewReader(r)
+	return hdr, &closer{Reader: r, close: mr.Close}, nil
+}
+
+type closer struct {
+	io.Reader
+	close func() error
+}
+
+func (c *closer) Close() error { return c.close() }
+
+// MemberReader reads members in archive order with one decompression
+// stream, resuming at a checkpoint only when the next member is behind
+// the stream or more than a span ahead of it.
+type MemberReader struct {
+	a   *Archive
+	r   *gzseek.Reader
+	pos int64 // offset of the next byte r returns
+}
+
+// NewMemberReader returns a MemberReader. Close it when done.
+func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
+
+// Open positions the stream at m and returns its header and a checked
+// reader of its contents, valid until the next call of Open or Close.
+func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
+	a := mr.a
+	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.info.Span {
+		mr.Close()
+		r, err := a.OpenAt(m.HeaderOffset)
+		if err != nil {
+			return nil, nil, err
+		}
+		mr.r, mr.pos = r, m.HeaderOffset
+	}
+	cr := &countReader{r: mr.r, n: &mr.pos}
+	if _, err := io.CopyN(io.Discard, cr, m.HeaderOffset-mr.pos); err != nil {
+		mr.Close()
+		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
+	}
+	tr := tar.NewReader(cr)
 	hdr, err := tr.Next()
 	if err != nil {
-		r.Close()
+		mr.Close()
 		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
 	}
 	if hdr.Name != m.Header.Name || hdr.Size != m.Header.Size || hdr.Typeflag != m.Header.Typeflag {
-		r.Close()
+		mr.Close()
 		return nil, nil, fmt.Errorf("%w: %s: header at offset %d is %q", ErrChecksum, m.Header.Name, m.HeaderOffset, hdr.Name)
 	}
-	return hdr, &checkedReader{r: tr, c: r, m: m, h: crc32.NewIEEE(), left: hdr.Size}, nil
+	return hdr, &checkedReader{r: tr, m: m, h: crc32.NewIEEE(), left: hdr.Size}, nil
+}
+
+// Close releases the stream.
+func (mr *MemberReader) Close() error {
+	if mr.r != nil {
+		mr.r.Close()
+		mr.r = nil
+	}
+	return nil
+}
+
+// countReader counts bytes read into *n.
+type countReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
 }
 
 // checkedReader verifies a member's checksum as its last byte is read.
 type checkedReader struct {
 	r    io.Reader
-	c    io.Closer
 	m    *Member
 	h    hash.Hash32
 	left int64
@@ -249,5 +310,3 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-
-func (c *checkedReader) Close() error { return c.c.Close() }

@@ -28,20 +28,8 @@ func getCommand() *cli.Command {
 			if err := needArgs(c, 2, "ARCHIVE and NAME"); err != nil {
 				return err
 			}
-			return errNotImplemented
-		},
-	}
-}
-
-func catCommand() *cli.Command {
-	return &cli.Command{
-		Name:        "cat",
-		Usage:       "write one member's contents to standard output",
-		ArgsUsage:   "ARCHIVE NAME",
-		Description: "Same as get -O with one name.\n\nExample:\n   tarx cat big.tar.gz etc/hosts",
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 2, "ARCHIVE and NAME"); err != nil {
-				return err
+			if c.Bool("to-stdout") {
+				return toStdout(c, c.Args().Tail())
 			}
 			return errNotImplemented
 		},

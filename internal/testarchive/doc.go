@@ -3,11 +3,12 @@
 // Entries are described as [Entry] values (a [tar.Header] and its contents).
 // [Mixed] returns a deterministic set of entries that exercises the corners
 // of the tar format; [Tar] writes entries with archive/tar and [Read] reads
-// them back. [Gzip] compresses bytes in one of several [Style]s that differ
-// in gzip member and deflate block layout, and [External] does the same with
-// real compressors such as pigz, bgzip or zopfli. [WriteTree] materializes
-// entries on disk so that [TarTool] can archive them with GNU tar or bsdtar,
-// and [GNUSparse] makes sparse archives with GNU tar.
+// them back. [Gzip] compresses bytes in one of several styles ([Style])
+// that differ in gzip member and deflate block layout, and [External] does
+// the same with real compressors such as pigz, bgzip or zopfli.
+// [WriteTree] materializes entries on disk so that [TarTool] can archive
+// them with GNU tar or bsdtar, and [GNUSparse] makes sparse archives with
+// GNU tar.
 //
 // Helpers that need a program that is not installed skip the test with
 // tb.Skip. Helpers report other failures with tb.Fatal, so they must be

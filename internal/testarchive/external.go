@@ -171,10 +171,11 @@ var sparseFiles = []sparseFile{
 // real holes that it creates in a temporary directory, and the logical
 // contents of each regular file by member name. format is "gnu" (old GNU
 // sparse headers, typeflag 'S', with extension headers for long maps),
-// "posix" (PAX sparse format 1.0), or "posix-0.0", "posix-0.1" or
-// "posix-1.0" for that PAX sparse version. The archive holds directory
-// "sparse/" with files with holes first, in the middle, last, only a hole,
-// unaligned data, and ten data chunks, and a non-sparse "plain.txt".
+// "posix" (GNU tar's default PAX sparse version, 1.0 in GNU tar 1.34), or
+// "posix-0.0", "posix-0.1" or "posix-1.0" for that PAX sparse version.
+// The archive holds directory "sparse/" with files with holes first, in
+// the middle, last, only a hole, unaligned data, and ten data chunks, and
+// a non-sparse "plain.txt".
 // GNUSparse skips the test if GNU tar is not installed or if the file
 // system of the temporary directory does not keep holes.
 func GNUSparse(tb testing.TB, format string) (tarBytes []byte, want map[string][]byte) {

@@ -10,8 +10,8 @@ import (
 
 // Entry is one member to write: a header and its contents.
 type Entry struct {
-	Header tar.Header
-	Data   []byte // contents for regular files (Header.Size is set from len(Data) by the writer if zero)
+	Header tar.Header // the member's header, written as is except for Size and Format
+	Data   []byte     // contents for regular files (Header.Size is set from len(Data) by the writer if zero)
 }
 
 // Tar writes entries with archive/tar and returns the tar bytes.
@@ -112,6 +112,7 @@ func Contents(entries []Entry) map[string][]byte {
 // or more and anything but regular files, hard links, symbolic links and
 // directories. Entries inside a dropped directory and links to dropped
 // entries are dropped too, so the result extracts as a consistent tree.
+// Fit panics if format is not one of those names.
 func Fit(entries []Entry, format string) []Entry {
 	var f tar.Format
 	switch format {

@@ -23,7 +23,8 @@ import (
 // are created with mode 0o755. Names must be local (no "..", not absolute).
 func WriteTree(tb testing.TB, dir string, entries []Entry) {
 	tb.Helper()
-	var dirs []tar.Header
+	dirs := make(map[string]tar.Header) // the latest header of each directory
+	var dirOrder []string               // directory names, in order of first appearance
 	for _, e := range entries {
 		h := e.Header
 		name := path.Clean(h.Name)
@@ -38,6 +39,7 @@ func WriteTree(tb testing.TB, dir string, entries []Entry) {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				tb.Fatalf("testarchive.WriteTree: %v", err)
 			}
+			delete(dirs, name)
 		}
 		var err error
 		switch h.Typeflag {
@@ -45,7 +47,10 @@ func WriteTree(tb testing.TB, dir string, entries []Entry) {
 			if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 				tb.Fatalf("testarchive.WriteTree: %v", err)
 			}
-			dirs = append(dirs, h)
+			if _, ok := dirs[name]; !ok {
+				dirOrder = append(dirOrder, name)
+			}
+			dirs[name] = h
 			continue
 		case tar.TypeReg:
 			err = os.WriteFile(p, e.Data, 0o600)
@@ -81,11 +86,13 @@ func WriteTree(tb testing.TB, dir string, entries []Entry) {
 		}
 		setAttrs(tb, p, h)
 	}
-	// Deepest and latest first, so that setting a directory's mtime is not
+	// Children before parents, so that setting a directory's mtime is not
 	// undone by changes inside it.
-	for i := len(dirs) - 1; i >= 0; i-- {
-		h := dirs[i]
-		setAttrs(tb, filepath.Join(dir, filepath.FromSlash(path.Clean(h.Name))), h)
+	for i := len(dirOrder) - 1; i >= 0; i-- {
+		name := dirOrder[i]
+		if h, ok := dirs[name]; ok {
+			setAttrs(tb, filepath.Join(dir, filepath.FromSlash(name)), h)
+		}
 	}
 }
 

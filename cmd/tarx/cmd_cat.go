@@ -1,0 +1,110 @@
+package main
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/match"
+	"github.com/urfave/cli/v2"
+)
+
+func catCommand() *cli.Command {
+	return &cli.Command{
+		Name:        "cat",
+		Usage:       "write one member's contents to standard output",
+		ArgsUsage:   "ARCHIVE NAME",
+		Description: "Same as get -O with one name.\n\nExample:\n   tarx cat big.tar.gz etc/hosts",
+		Action: func(c *cli.Context) error {
+			if err := needArgs(c, 2, "ARCHIVE and NAME"); err != nil {
+				return err
+			}
+			if c.NArg() > 2 {
+				return usagef("cat: one NAME only (use get -O for several)")
+			}
+			return toStdout(c, c.Args().Tail())
+		},
+	}
+}
+
+// toStdout writes the contents of the selected members to standard
+// output in archive order, as tar -xO does. A hard link yields its
+// target's contents.
+func toStdout(c *cli.Context, patterns []string) error {
+	sel, err := match.New(patterns)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	a, err := openArchive(c, indexOptions(c))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	path := c.Args().First()
+	var picked []*index.Member
+	if err := a.Members(func(m *index.Member) error {
+		if sel.Match(m.Header.Name) {
+			picked = append(picked, m)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	w := bufferedStdout(c)
+	defer w.Flush()
+	mr := a.NewMemberReader()
+	defer mr.Close()
+	for _, m := range picked {
+		if m.Header.Typeflag == tar.TypeLink {
+			if m, err = linkTarget(a, m); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			// The target lies before the stream position: a fresh reader.
+			if err := copyMember(a.NewMemberReader(), m, w, true); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			continue
+		}
+		if err := copyMember(mr, m, w, false); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return notFound(c, sel.Unmatched())
+}
+
+// copyMember copies a regular member's contents to w.
+func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool) error {
+	switch m.Header.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	default:
+		return nil
+	}
+	if closeAfter {
+		defer mr.Close()
+	}
+	_, r, err := mr.Open(m)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return err
+}
+
+// linkTarget follows a hard link to the member holding the data.
+func linkTarget(a *index.Archive, m *index.Member) (*index.Member, error) {
+	for range 16 {
+		if m.Header.Typeflag != tar.TypeLink {
+			return m, nil
+		}
+		t, err := a.Lookup(m.Header.Linkname)
+		if err != nil {
+			return nil, fmt.Errorf("%s: hard link to %s: %w", m.Header.Name, m.Header.Linkname, err)
+		}
+		m = t
+	}
+	return nil, fmt.Errorf("%s: too many hard links", m.Header.Name)
+}
