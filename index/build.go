@@ -13,7 +13,6 @@ import (
 	"hash/crc32"
 	"hash/fnv"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -28,11 +27,13 @@ import (
 // so that dirty pages do not pile up in memory on huge archives.
 const commitBytes = 32 << 20
 
-// build indexes the archive open as f into a new bbolt file at path.
-// The caller owns path and removes it on error.
-func build(ctx context.Context, f *os.File, id Identity, path string, opts *Options) (Info, error) {
+// build indexes the gzip archive read from src into a new bbolt file at
+// path. size is the archive's size if known (for progress), else -1.
+// identity is called after the pass to say which archive was read. The
+// caller owns path and removes it on error.
+func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *Options) (Info, error) {
 	start := time.Now()
-	info := Info{ArchiveSize: id.Size, Span: opts.Span, ToolVersion: opts.ToolVersion}
+	info := Info{Span: opts.Span, ToolVersion: opts.ToolVersion}
 	if info.Span <= 0 {
 		info.Span = gzseek.DefaultSpan
 	}
@@ -47,54 +48,21 @@ func build(ctx context.Context, f *os.File, id Identity, path string, opts *Opti
 	}
 	defer db.Close()
 
-	g, gctx := errgroup.WithContext(ctx)
-	p := newPipe(gctx, 8)
-	cps := make(chan gzseek.Checkpoint, 16)
-	members := make(chan Member, 1024)
-	var scanner *gzseek.Scanner
-
-	// Inflate: the gzip scan, emitting checkpoints.
-	g.Go(func() error {
-		defer close(cps)
-		scanner = gzseek.NewScanner(bufio.NewReaderSize(io.NewSectionReader(f, 0, id.Size), 1<<20),
-			gzseek.ScanOptions{Span: info.Span},
-			func(c gzseek.Checkpoint) error {
-				select {
-				case cps <- c:
-					return nil
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			})
-		var progress func()
-		if opts.Progress != nil {
-			progress = func() { opts.Progress(scanner.InputOffset(), id.Size) }
-		}
-		return p.fill(scanner, progress)
-	})
-
-	// Parse tar and checksum members.
-	g.Go(func() error {
-		defer close(members)
-		r := &pipeReader{p: p}
-		end, err := parseTar(gctx, r, members, opts.OnMember)
-		if err != nil {
-			return err
-		}
-		info.TarEnd = end
-		return r.drain()
-	})
-
-	// Store checkpoints and members.
-	g.Go(func() error {
-		return store(db, cps, members, &info)
-	})
-
-	if err := g.Wait(); err != nil {
+	res, err := pass(ctx, src, size, info.Span, opts,
+		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
+			return store(db, cps, members, &info)
+		})
+	if err != nil {
 		return info, err
 	}
-	info.UncompressedSize = scanner.OutputOffset()
-	info.GzipMembers = scanner.Members()
+	info.TarEnd = res.tarEnd
+	id, err := identity()
+	if err != nil {
+		return info, err
+	}
+	info.ArchiveSize = id.Size
+	info.UncompressedSize = res.out
+	info.GzipMembers = res.gzipMembers
 	info.Built = time.Now().UTC().Truncate(time.Second)
 	info.BuildDuration = time.Since(start)
 
@@ -120,6 +88,62 @@ func build(ctx context.Context, f *os.File, id Identity, path string, opts *Opti
 		return info, fmt.Errorf("index: write %s: %w", path, err)
 	}
 	return info, nil
+}
+
+// passResult is what one pass over an archive learns besides its
+// checkpoints and members.
+type passResult struct {
+	out         int64 // decompressed size
+	gzipMembers int64
+	tarEnd      int64 // offset just past the tar end-of-archive marker
+}
+
+// pass reads the gzip archive r of the given size once: one goroutine
+// inflates it, emitting checkpoints every span bytes; a second parses the
+// tar stream and checksums members; sink consumes both on a third.
+func pass(ctx context.Context, r io.Reader, size, span int64, opts *Options,
+	sink func(<-chan gzseek.Checkpoint, <-chan Member) error) (passResult, error) {
+	var res passResult
+	g, gctx := errgroup.WithContext(ctx)
+	p := newPipe(gctx, 8)
+	cps := make(chan gzseek.Checkpoint, 16)
+	members := make(chan Member, 1024)
+	var scanner *gzseek.Scanner
+
+	g.Go(func() error {
+		defer close(cps)
+		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span},
+			func(c gzseek.Checkpoint) error {
+				select {
+				case cps <- c:
+					return nil
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			})
+		var progress func()
+		if opts.Progress != nil {
+			progress = func() { opts.Progress(scanner.InputOffset(), size) }
+		}
+		return p.fill(scanner, progress)
+	})
+	g.Go(func() error {
+		defer close(members)
+		pr := &pipeReader{p: p}
+		end, err := parseTar(gctx, pr, members, opts.OnMember)
+		if err != nil {
+			return err
+		}
+		res.tarEnd = end
+		return pr.drain()
+	})
+	g.Go(func() error { return sink(cps, members) })
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	res.out = scanner.OutputOffset()
+	res.gzipMembers = scanner.Members()
+	return res, nil
 }
 
 // parseTar reads the tar stream, sending one Member per entry. It returns

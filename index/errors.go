@@ -8,6 +8,8 @@ var (
 	// ErrStale means the index describes another archive, or another
 	// version of this one, and rebuilding it was not allowed.
 	ErrStale = errors.New("index: index does not match the archive")
+	// ErrNoIndex means Open was told not to build a missing index.
+	ErrNoIndex = errors.New("index: no usable index")
 	// ErrFormat means the index file is damaged or of another format version.
 	ErrFormat = errors.New("index: malformed index")
 	// ErrChecksum means a member's data does not match the checksum

@@ -20,6 +20,9 @@ type Options struct {
 	IndexPath string
 	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
 	Span int64
+	// NoBuild makes Open fail with ErrNoIndex instead of building a
+	// missing or unusable index.
+	NoBuild bool
 	// NoReindex makes Open fail with ErrStale instead of rebuilding an
 	// index that does not match the archive.
 	NoReindex bool
@@ -112,6 +115,9 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 		if opts.NoReindex {
 			return nil, fmt.Errorf("%w: %s: %v", ErrStale, ipath, errors.Unwrap(err))
 		}
+		if opts.NoBuild {
+			return nil, fmt.Errorf("%w: %s", ErrNoIndex, ipath)
+		}
 	}
 
 	// Build under an exclusive lock on the archive, so that only one
@@ -143,7 +149,8 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := build(ctx, f, id, tmp.Name(), opts); err != nil {
+	identity := func() (Identity, error) { return id, nil }
+	if _, err := build(ctx, io.NewSectionReader(f, 0, id.Size), id.Size, identity, tmp.Name(), opts); err != nil {
 		return nil, err
 	}
 	// The archive must not have changed while it was read.

@@ -48,21 +48,16 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 // to fn may be retained.
 func (a *Archive) Members(fn func(*Member) error) error {
 	return a.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketMembers).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(k) != 8 {
-				return fmt.Errorf("%w: member chunk key", ErrFormat)
+		it := &memberIter{c: tx.Bucket(bucketMembers).Cursor()}
+		for {
+			m, err := it.next()
+			if m == nil || err != nil {
+				return err
 			}
-			first := int64(binary.BigEndian.Uint64(k))
-			err := decodeChunk(v, func(m *Member) error {
-				m.Seq += first
-				return fn(m)
-			})
-			if err != nil {
+			if err := fn(m); err != nil {
 				return err
 			}
 		}
-		return nil
 	})
 }
 

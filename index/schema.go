@@ -84,8 +84,11 @@ func identityOf(f *os.File) (Identity, error) {
 	return id, nil
 }
 
+// equal reports whether the stored identity a describes the archive b.
+// An index made from a stream (Scan) has no mtime: it is not compared.
 func (a Identity) equal(b Identity) bool {
-	return a.Size == b.Size && a.ModTimeNano == b.ModTimeNano && bytes.Equal(a.Fingerprint, b.Fingerprint)
+	return a.Size == b.Size && (a.ModTimeNano == 0 || a.ModTimeNano == b.ModTimeNano) &&
+		bytes.Equal(a.Fingerprint, b.Fingerprint)
 }
 
 // u64 encodes a key that sorts by numeric value.

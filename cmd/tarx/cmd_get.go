@@ -1,12 +1,8 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/urfave/cli/v2"
 )
-
-var errNotImplemented = errors.New("not implemented yet")
 
 func getCommand() *cli.Command {
 	return &cli.Command{
@@ -31,48 +27,12 @@ func getCommand() *cli.Command {
 			if c.Bool("to-stdout") {
 				return toStdout(c, c.Args().Tail())
 			}
-			return errNotImplemented
-		},
-	}
-}
-
-func extractCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "extract",
-		Aliases:   []string{"x"},
-		Usage:     "extract the archive with all cores",
-		ArgsUsage: "ARCHIVE [PATTERN...]",
-		Description: "With an index, each worker resumes at its own checkpoint, so inflating and writing\n" +
-			"run in parallel. Without one, the archive is read once and the index is left behind.\n" +
-			"ARCHIVE may be - for standard input.\n\n" +
-			"Examples:\n   tarx extract big.tar.gz -C out\n   tarx extract big.tar.gz -C out -j 4 'docs/**'",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` workers (default: number of CPUs)"},
-			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
-			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
-		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
+			a, err := openArchive(c, indexOptions(c))
+			if err != nil {
 				return err
 			}
-			return errNotImplemented
-		},
-	}
-}
-
-func verifyCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "verify",
-		Usage:     "check every gzip CRC, every member checksum and the index",
-		ArgsUsage: "ARCHIVE",
-		Description: "Reads the whole archive and checks it against its index. Exits 1 on any\n" +
-			"mismatch, naming the member.\n\nExample:\n   tarx verify big.tar.gz",
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			return errNotImplemented
+			defer a.Close()
+			return extractIndexed(c, a, c.Args().Tail())
 		},
 	}
 }

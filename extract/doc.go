@@ -1,0 +1,23 @@
+// Package extract extracts the members of an indexed tar.gz archive, in
+// parallel, the way GNU tar 1.34 "tar -xf" does.
+//
+// The package plans work over the archive's checkpoints (points in the
+// compressed stream where decompression can restart), runs workers that each
+// decompress a span of the archive and write the members found in it, and
+// writes those members safely: every file system access goes through an
+// [os.Root] opened on the destination directory, so no member name, link
+// target or existing symbolic link can make it resolve outside that
+// directory. The package knows nothing of deflate: decompression is handed
+// in by the caller as readers positioned at checkpoints.
+//
+// A [Writer] creates the members of one archive. It accepts members out of
+// archive order from several goroutines at once and still ends with the tree
+// GNU tar would leave: for a path named by several members the member with
+// the highest sequence number wins, symbolic links and hard links are created
+// last (so that no member is ever written through a symbolic link that came
+// from the archive), and directory modes and times are set after their
+// contents.
+//
+// The Writer uses Linux system calls (through golang.org/x/sys/unix) for
+// device nodes, FIFOs and the times and owners of symbolic links.
+package extract

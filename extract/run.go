@@ -1,0 +1,436 @@
+package extract
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/crc"
+	"github.com/tarx-dev/tarx/internal/match"
+	"golang.org/x/sync/errgroup"
+)
+
+// ErrChecksum means a member's contents differ from the checksum recorded
+// in the index; the file is not left behind.
+var ErrChecksum = errors.New("extract: checksum mismatch")
+
+// ErrStream means the archive's data could not be read; the members that
+// depend on the failed part were not extracted.
+var ErrStream = errors.New("extract: archive read error")
+
+// Options configures an extraction.
+type Options struct {
+	// Dir is the destination directory, created if missing.
+	Dir string
+	// Jobs is the number of workers (runtime.NumCPU() if zero).
+	Jobs int
+	// Patterns select members as internal/match does; none selects all.
+	Patterns []string
+	// Writer configures how members are written.
+	Writer WriterOptions
+	// Report, if set, receives every per-member error as it happens.
+	// The extraction goes on with the other members.
+	Report func(err error)
+}
+
+func (o *Options) jobs() int {
+	if o.Jobs > 0 {
+		return o.Jobs
+	}
+	return runtime.NumCPU()
+}
+
+// Result summarizes an extraction.
+type Result struct {
+	Members   int64    // members written
+	Bytes     int64    // bytes of member contents written
+	Errors    int64    // members (or other steps) that failed
+	Unmatched []string // patterns that selected nothing
+}
+
+// run holds the state shared by the workers of one extraction.
+type run struct {
+	ctx    context.Context
+	w      *Writer
+	opts   *Options
+	res    Result
+	errsMu sync.Mutex
+}
+
+func (x *run) report(err error) {
+	atomic.AddInt64(&x.res.Errors, 1)
+	if x.opts.Report != nil {
+		x.errsMu.Lock()
+		x.opts.Report(err)
+		x.errsMu.Unlock()
+	}
+}
+
+func (x *run) done(size int64) {
+	atomic.AddInt64(&x.res.Members, 1)
+	atomic.AddInt64(&x.res.Bytes, size)
+}
+
+// FromIndex extracts the selected members of an indexed archive. Workers
+// each resume at their own checkpoint, so inflating and writing run in
+// parallel; members longer than the distance between checkpoints are
+// written in pieces by several workers. Per-member errors are reported and
+// counted in the Result; the returned error is for failures of the whole.
+func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, error) {
+	sel, err := match.New(opts.Patterns)
+	if err != nil {
+		return Result{}, err
+	}
+	w, err := NewWriter(opts.Dir, opts.Writer)
+	if err != nil {
+		return Result{}, err
+	}
+	x := &run{ctx: ctx, w: w, opts: &opts}
+
+	// Select members; a later member of the same name wins, so earlier
+	// ones are dropped before any work is planned.
+	var members []*index.Member
+	byName := map[string]int{}
+	err = a.Members(func(m *index.Member) error {
+		if !sel.Match(m.Header.Name) {
+			return nil
+		}
+		name, ok, err := w.Name(m.Header.Name)
+		if err != nil {
+			x.report(err)
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		if i, dup := byName[name]; dup {
+			members[i] = nil
+		}
+		byName[name] = len(members)
+		members = append(members, m)
+		return nil
+	})
+	if err != nil {
+		w.Abort()
+		return x.res, err
+	}
+	members = compact(members)
+	x.res.Unmatched = sel.Unmatched()
+	cps, err := a.Checkpoints()
+	if err != nil {
+		w.Abort()
+		return x.res, err
+	}
+	p := makePlan(members, cps)
+
+	// Members without data first: directories exist before workers fill them.
+	for _, m := range p.meta {
+		if err := ctx.Err(); err != nil {
+			w.Abort()
+			return x.res, err
+		}
+		if err := w.WriteEntrySeq(m.Seq, header(m), eofReader{}); err != nil {
+			x.report(err)
+		} else {
+			x.done(0)
+		}
+	}
+	for _, s := range p.splits() {
+		f, err := w.CreateFileSeq(s.m.Seq, header(s.m), len(s.crcs))
+		if err != nil {
+			x.report(err)
+			s.failed = true
+			continue
+		}
+		s.f = f
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.jobs())
+	x.ctx = gctx
+	for _, u := range p.units {
+		g.Go(func() error {
+			x.runUnit(a, u)
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil || ctx.Err() != nil {
+		w.Abort()
+		return x.res, cmpErr(ctx.Err(), err)
+	}
+	if err := w.Close(); err != nil {
+		for _, e := range unjoin(err) {
+			x.report(e)
+		}
+	}
+	return x.res, nil
+}
+
+func cmpErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// unjoin splits an error made by errors.Join into its parts.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+func compact(ms []*index.Member) []*index.Member {
+	out := ms[:0]
+	for _, m := range ms {
+		if m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// header returns a copy of the member's header for the Writer.
+func header(m *index.Member) *tar.Header {
+	h := m.Header
+	return &h
+}
+
+// runUnit performs the tasks of one unit from its own resumed stream.
+func (x *run) runUnit(a *index.Archive, u *unit) {
+	fail := func(tasks []task, err error) {
+		for _, t := range tasks {
+			if t.split != nil {
+				x.pieceDone(t, 0, fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+				continue
+			}
+			x.report(fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+		}
+	}
+	r, err := a.OpenAt(u.start)
+	if err != nil {
+		fail(u.tasks, err)
+		return
+	}
+	defer r.Close()
+	s := &stream{r: r, pos: u.start}
+	for i, t := range u.tasks {
+		if x.ctx.Err() != nil {
+			return
+		}
+		if err := s.skipTo(t.off); err != nil {
+			fail(u.tasks[i:], err)
+			return
+		}
+		switch {
+		case t.split != nil:
+			x.writePiece(s, t)
+		case t.m.Contiguous():
+			x.writeWhole(s, t.m, &limitedStream{s: s, left: t.m.Header.Size})
+		default:
+			tr := tar.NewReader(s)
+			if _, err := tr.Next(); err != nil {
+				s.err = err
+			} else {
+				x.writeWhole(s, t.m, tr)
+			}
+		}
+		if s.err != nil {
+			fail(u.tasks[i+1:], s.err)
+			return
+		}
+	}
+}
+
+// writeWhole writes member m from data, checking its CRC.
+func (x *run) writeWhole(s *stream, m *index.Member, data io.Reader) {
+	v := &verifier{ctx: x.ctx, r: data, m: m, h: crc32.NewIEEE()}
+	if err := x.w.WriteEntrySeq(m.Seq, header(m), v); err != nil {
+		if s.err != nil {
+			err = fmt.Errorf("%w: %s: %v", ErrStream, m.Header.Name, s.err)
+		}
+		if x.ctx.Err() == nil {
+			x.report(err)
+		}
+		return
+	}
+	x.done(m.Header.Size)
+}
+
+// writePiece writes one piece of a split member.
+func (x *run) writePiece(s *stream, t task) {
+	sp := t.split
+	if sp.f == nil {
+		// CreateFile failed and was reported; just skip the bytes.
+		_, err := io.CopyN(io.Discard, s, t.end-t.off)
+		x.pieceDone(t, 0, err)
+		return
+	}
+	h := crc32.NewIEEE()
+	dst := io.NewOffsetWriter(sp.f, t.off-t.m.DataOffset)
+	_, err := io.CopyN(io.MultiWriter(dst, h), &ctxReader{ctx: x.ctx, r: s}, t.end-t.off)
+	x.pieceDone(t, h.Sum32(), err)
+}
+
+// pieceDone records a finished piece. The last piece checks the whole
+// member's CRC, combined from the pieces', before the file is finished.
+func (x *run) pieceDone(t task, sum uint32, err error) {
+	sp := t.split
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.crcs[t.piece] = sum
+	sp.left--
+	if err != nil && !sp.failed {
+		sp.failed = true
+		if x.ctx.Err() == nil {
+			x.report(fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+		}
+	}
+	if sp.f == nil {
+		return
+	}
+	if sp.left == 0 && !sp.failed {
+		all := sp.crcs[0]
+		for i := 1; i < len(sp.crcs); i++ {
+			all = crc.Combine(all, sp.crcs[i], sp.lens[i])
+		}
+		if all != t.m.CRC {
+			sp.failed = true
+			x.report(fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, t.m.Header.Name, all, t.m.CRC))
+		}
+	}
+	if sp.failed {
+		if !sp.discarded {
+			sp.discarded = true
+			sp.f.Discard()
+		}
+		return
+	}
+	// The last Done sets the file's metadata: only after the check above.
+	if err := sp.f.Done(); err != nil {
+		sp.failed = true
+		x.report(err)
+		return
+	}
+	if sp.left == 0 {
+		x.done(t.m.Header.Size)
+	}
+}
+
+// stream is a unit's decompressed stream with its position.
+type stream struct {
+	r   io.Reader
+	pos int64
+	err error // a read error other than io.EOF: the stream is broken
+}
+
+func (s *stream) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.pos += int64(n)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// skipTo discards bytes up to offset off.
+func (s *stream) skipTo(off int64) error {
+	if off < s.pos {
+		return fmt.Errorf("extract: internal error: stream at %d, task at %d", s.pos, off)
+	}
+	if _, err := io.CopyN(io.Discard, s, off-s.pos); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		s.err = err
+		return err
+	}
+	return nil
+}
+
+// limitedStream reads the next left bytes of a stream; running out early
+// is an error.
+type limitedStream struct {
+	s    *stream
+	left int64
+}
+
+func (l *limitedStream) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.s.Read(p)
+	l.left -= int64(n)
+	if err == io.EOF && l.left > 0 {
+		err = io.ErrUnexpectedEOF
+		l.s.err = err
+	}
+	return n, err
+}
+
+// verifier passes a member's contents through, failing with ErrChecksum
+// instead of io.EOF if they do not match the index, and with the
+// context's error once it is cancelled.
+type verifier struct {
+	ctx context.Context
+	r   io.Reader
+	m   *index.Member
+	h   interface {
+		io.Writer
+		Sum32() uint32
+	}
+	n       int64
+	checked bool
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	if err := v.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	// Check as soon as the last byte is read: the Writer may stop reading
+	// at the member's size without ever seeing io.EOF.
+	if v.n == v.m.Header.Size && (n > 0 || err == io.EOF) && !v.checked {
+		v.checked = true
+		if sum := v.h.Sum32(); sum != v.m.CRC {
+			return n, fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, v.m.Header.Name, sum, v.m.CRC)
+		}
+	}
+	if err == io.EOF && v.n < v.m.Header.Size {
+		return n, fmt.Errorf("%w: %s: %d of %d bytes", ErrStream, v.m.Header.Name, v.n, v.m.Header.Size)
+	}
+	return n, err
+}
+
+// ctxReader stops reading once its context is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// eofReader is the empty contents of a member without data.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

@@ -1,0 +1,171 @@
+package extract
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"hash/maphash"
+	"io"
+	"sync"
+
+	"github.com/tarx-dev/tarx/internal/match"
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
+)
+
+// smallFile is the size up to which a streamed member is read into memory
+// and handed to a worker; larger ones are written by a worker straight
+// from the stream while the reader waits.
+const smallFile = 1 << 20
+
+// maxBuffered bounds the bytes of member data held for workers at once.
+const maxBuffered = 64 << 20
+
+// A Streamer extracts members that arrive in archive order from one
+// reading goroutine (an archive read once, without an index), spreading
+// file creation over workers. Members are assigned to workers by name, so
+// later duplicates of a path are written after earlier ones.
+type Streamer struct {
+	x      *run
+	sel    *match.Matcher
+	seed   maphash.Seed
+	shards []chan streamJob
+	g      *errgroup.Group
+	sem    *semaphore.Weighted
+	bufs   sync.Pool
+}
+
+type streamJob struct {
+	seq  int64
+	hdr  *tar.Header
+	data io.Reader
+	buf  *[]byte       // pooled buffer behind data, if any
+	done chan struct{} // closed when a streamed member is written
+}
+
+// NewStreamer starts the workers of a streaming extraction.
+func NewStreamer(ctx context.Context, opts Options) (*Streamer, error) {
+	sel, err := match.New(opts.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	w, err := NewWriter(opts.Dir, opts.Writer)
+	if err != nil {
+		return nil, err
+	}
+	g := &errgroup.Group{}
+	s := &Streamer{
+		x:    &run{ctx: ctx, w: w, opts: &opts},
+		sel:  sel,
+		seed: maphash.MakeSeed(),
+		g:    g,
+		sem:  semaphore.NewWeighted(maxBuffered),
+	}
+	s.bufs.New = func() any { b := make([]byte, 0, smallFile); return &b }
+	for range opts.jobs() {
+		ch := make(chan streamJob, 64)
+		s.shards = append(s.shards, ch)
+		g.Go(func() error {
+			for j := range ch {
+				s.write(j)
+			}
+			return nil
+		})
+	}
+	return s, nil
+}
+
+func (s *Streamer) write(j streamJob) {
+	if s.x.ctx.Err() == nil {
+		if err := s.x.w.WriteEntrySeq(j.seq, j.hdr, j.data); err != nil {
+			s.x.report(err)
+		} else {
+			s.x.done(j.hdr.Size)
+		}
+	}
+	if j.buf != nil {
+		s.sem.Release(int64(cap(*j.buf)))
+		s.bufs.Put(j.buf)
+	}
+	if j.done != nil {
+		close(j.done)
+	}
+}
+
+// Member extracts one member; seq is its number in the archive. It must be
+// called in archive order from one goroutine. data is read before Member
+// returns, or not at all.
+func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
+	ctx := s.x.ctx
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !s.sel.Match(hdr.Name) {
+		return nil
+	}
+	name, ok, err := s.x.w.Name(hdr.Name)
+	if err != nil {
+		s.x.report(err)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	h := *hdr
+	j := streamJob{seq: seq, hdr: &h, data: eofReader{}}
+	shard := s.shards[maphash.String(s.seed, name)%uint64(len(s.shards))]
+	switch {
+	case !isRegular(hdr.Typeflag):
+	case hdr.Size <= smallFile:
+		if err := s.sem.Acquire(ctx, smallFile); err != nil {
+			return err
+		}
+		buf := s.bufs.Get().(*[]byte)
+		b := (*buf)[:hdr.Size]
+		if _, err := io.ReadFull(data, b); err != nil {
+			s.sem.Release(smallFile)
+			s.bufs.Put(buf)
+			return err
+		}
+		j.data, j.buf = bytes.NewReader(b), buf
+	default:
+		// Stream it: the worker reads data while this goroutine waits.
+		j.data = &ctxReader{ctx: ctx, r: data}
+		j.done = make(chan struct{})
+	}
+	select {
+	case shard <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if j.done != nil {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Close waits for the workers and finishes the extraction (links,
+// directory times), also after a read error, as tar does with what it
+// extracted. After cancellation it aborts instead, removing files not
+// completely written.
+func (s *Streamer) Close() (Result, error) {
+	for _, ch := range s.shards {
+		close(ch)
+	}
+	s.g.Wait()
+	s.x.res.Unmatched = s.sel.Unmatched()
+	if s.x.ctx.Err() != nil {
+		s.x.w.Abort()
+		return s.x.res, s.x.ctx.Err()
+	}
+	if err := s.x.w.Close(); err != nil {
+		for _, e := range unjoin(err) {
+			s.x.report(e)
+		}
+	}
+	return s.x.res, nil
+}

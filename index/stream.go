@@ -1,0 +1,95 @@
+package index
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/tarx-dev/tarx/gzseek"
+)
+
+// Scan reads a gzip archive from r, which need not be seekable (standard
+// input), calling opts.OnMember for every member. If opts.IndexPath is
+// set, the index is written there too, so that the file the stream came
+// from can later be opened with it (its identity is computed from the
+// stream; its mtime is unknown and not checked).
+func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
+	id := &streamIdentity{}
+	src := io.TeeReader(r, id)
+	if opts.IndexPath == "" {
+		res, err := pass(ctx, src, -1, opts.Span, &opts, func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
+			for cps != nil || members != nil {
+				select {
+				case _, ok := <-cps:
+					if !ok {
+						cps = nil
+					}
+				case _, ok := <-members:
+					if !ok {
+						members = nil
+					}
+				}
+			}
+			return nil
+		})
+		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n}, err
+	}
+	dir := filepath.Dir(opts.IndexPath)
+	tmp, err := os.CreateTemp(dir, filepath.Base(opts.IndexPath)+".tmp-*")
+	if err != nil {
+		return Info{}, fmt.Errorf("index: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	info, err := build(ctx, src, -1, id.identity, tmp.Name(), &opts)
+	if err != nil {
+		return info, err
+	}
+	if err := os.Rename(tmp.Name(), opts.IndexPath); err != nil {
+		return info, fmt.Errorf("index: %w", err)
+	}
+	syncDir(dir)
+	return info, nil
+}
+
+// streamIdentity computes an archive's Identity from its bytes as they
+// stream past: the first 64 KiB and a ring of the last 64 KiB.
+type streamIdentity struct {
+	n    int64
+	head []byte
+	ring [fingerprintSize]byte
+}
+
+func (s *streamIdentity) Write(p []byte) (int, error) {
+	if len(s.head) < fingerprintSize {
+		s.head = append(s.head, p[:min(len(p), fingerprintSize-len(s.head))]...)
+	}
+	for b := p; len(b) > 0; {
+		i := int(s.n % fingerprintSize)
+		k := copy(s.ring[i:], b)
+		b = b[k:]
+		s.n += int64(k)
+	}
+	return len(p), nil
+}
+
+func (s *streamIdentity) identity() (Identity, error) {
+	h := sha256.New()
+	h.Write(s.head)
+	tailStart := max(int64(len(s.head)), s.n-fingerprintSize)
+	if n := s.n - tailStart; n > 0 {
+		// The tail is the ring's last n bytes, which may wrap around.
+		start := int((s.n - n) % fingerprintSize)
+		end := start + int(n)
+		if end <= fingerprintSize {
+			h.Write(s.ring[start:end])
+		} else {
+			h.Write(s.ring[start:])
+			h.Write(s.ring[:end-fingerprintSize])
+		}
+	}
+	return Identity{Size: s.n, Fingerprint: h.Sum(nil)}, nil
+}
