@@ -93,6 +93,8 @@ type Writer struct {
 	life   sync.RWMutex
 	closed bool
 
+	dirs dirCache // open parent directories
+
 	mu       sync.Mutex
 	nodes    map[string]*node
 	maxSeq   int64
@@ -472,9 +474,17 @@ func (w *Writer) create(name, member string) (*openFile, error) {
 		return nil, &MemberError{Member: member, Err: ErrClosed}
 	}
 	var f *os.File
-	err := w.retry(name, func() (err error) {
-		f, err = w.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, filePerm)
-		return err
+	err := w.retry(name, func() error {
+		return w.inCachedParent(name, func(dirfd int, base string) error {
+			// O_EXCL: an existing entry, a symbolic link included, is
+			// never opened; retry removes it first.
+			fd, err := unix.Openat(dirfd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(filePerm))
+			if err != nil {
+				return &fs.PathError{Op: "open", Path: name, Err: err}
+			}
+			f = os.NewFile(uintptr(fd), name)
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, memberErr(member, "cannot open", err)
@@ -504,6 +514,8 @@ func (w *Writer) retry(name string, op func() error) error {
 		case err == nil:
 			return nil
 		case errors.Is(err, fs.ErrExist):
+			// What is removed may be a directory with cached handles.
+			w.dirs.drop()
 			if rerr := w.root.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 				return fmt.Errorf("cannot remove existing entry: %w", rerr)
 			}
@@ -585,7 +597,14 @@ func (w *Writer) writeDir(seq int64, auto bool, name string, hdr *tar.Header) er
 	// Created writable by its owner, so members can go in; Close sets the
 	// mode.
 	perm := fs.FileMode(w.mode(hdr)&0o777 | 0o700)
-	err = w.retryDir(name, func() error { return w.root.Mkdir(name, perm) })
+	err = w.retryDir(name, func() error {
+		return w.inCachedParent(name, func(dirfd int, base string) error {
+			if err := unix.Mkdirat(dirfd, base, uint32(perm)); err != nil {
+				return &fs.PathError{Op: "mkdir", Path: name, Err: err}
+			}
+			return nil
+		})
+	})
 	if err != nil {
 		return memberErr(hdr.Name, "cannot mkdir", err)
 	}
@@ -787,6 +806,7 @@ func (w *Writer) Close() error {
 			errs = append(errs, err)
 		}
 	}
+	w.dirs.drop()
 	if err := w.root.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("extract: %w", err))
 	}
@@ -922,5 +942,6 @@ func (w *Writer) Abort() {
 		of.f.Close()
 		w.removeFile(of)
 	}
+	w.dirs.drop()
 	w.root.Close()
 }
