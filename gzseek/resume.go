@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/flate"
+	"github.com/tarx-dev/tarx/internal/inflate"
 )
 
 // A Reader reads the decompressed stream from a checkpoint to the end of
@@ -31,18 +31,12 @@ func Resume(ra io.ReaderAt, size int64, cp Checkpoint) (*Reader, error) {
 	d.br = bufio.NewReaderSize(d.src, bufSize)
 	d.member = cp.Member
 	d.out = cp.Out
-	d.newInflater = func(int64) io.ReadCloser { return flate.NewReader(d.br) }
 	if cp.MemberStart {
 		return r, nil
 	}
 	d.started = true
 	d.memOut = cp.Out
-	d.fr = flate.NewReaderOpts(d.br, flate.WithResumeFrom(flate.InflateCheckpoint{
-		CompressedOffset:   cp.In,
-		UncompressedOffset: 0,
-		BitOffset:          cp.Bit,
-		Window:             cp.Window,
-	}))
+	d.fr = d.startInflate(inflate.Options{StartBit: cp.Bit, Window: cp.Window})
 	return r, nil
 }
 
@@ -55,10 +49,7 @@ func (r *Reader) Offset() int64 { return r.d.out }
 
 // Close releases the Reader. It does not close the underlying file.
 func (r *Reader) Close() error {
-	if r.d.fr != nil {
-		r.d.fr.Close()
-		r.d.fr = nil
-	}
+	r.d.fr, r.d.inflater = nil, nil
 	r.d.err = fmt.Errorf("gzseek: read after Close")
 	return nil
 }

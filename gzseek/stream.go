@@ -8,38 +8,21 @@ import (
 	"hash/crc32"
 	"io"
 
-	"github.com/klauspost/compress/flate"
+	"github.com/tarx-dev/tarx/internal/inflate"
 )
 
 // bufSize is the read buffer for compressed input.
 const bufSize = 64 << 10
 
-// ringSize is how much recently read compressed input a countingReader
-// keeps. It must exceed bufSize, so that every byte the inflater has
-// consumed but whose bits it may still hold is available.
-const ringSize = 2 * bufSize
-
-// countingReader counts the compressed bytes it passes on and keeps the
-// most recent ones, so the Scanner can look back at block headers the
-// inflater has already consumed.
+// countingReader counts the compressed bytes it passes on.
 type countingReader struct {
-	r    io.Reader
-	n    int64 // absolute offset just past the last byte passed on
-	ring []byte
+	r io.Reader
+	n int64 // absolute offset just past the last byte passed on
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	if c.ring != nil {
-		for b := p[:n]; len(b) > 0; {
-			i := int((c.n) % ringSize)
-			k := copy(c.ring[i:], b)
-			b = b[k:]
-			c.n += int64(k)
-		}
-	} else {
-		c.n += int64(n)
-	}
+	c.n += int64(n)
 	return n, err
 }
 
@@ -49,18 +32,21 @@ type decoder struct {
 	src *countingReader
 	br  *bufio.Reader
 
-	fr       io.ReadCloser // the current member's inflater; nil between members
-	member   int64         // number of the current (or next) member
-	started  bool          // at least one member header was read
-	checkCRC bool          // the current member was read from its start
-	memOut   int64         // output offset at the start of the current member
-	out      int64         // output offset of the next byte Read returns
+	fr       *inflate.Decoder // the current member's inflater; nil between members
+	inflater *inflate.Decoder // reused across members
+	member   int64            // number of the current (or next) member
+	started  bool             // at least one member header was read
+	checkCRC bool             // the current member was read from its start
+	memOut   int64            // output offset at the start of the current member
+	out      int64            // output offset of the next byte Read returns
 	crc      uint32
 	err      error
 
-	// newInflater starts the inflater for a member whose deflate data
-	// begins at compressed offset in.
-	newInflater func(in int64) io.ReadCloser
+	// onBlockEnd, if set, receives the inflater's block ends.
+	onBlockEnd func(bit, out int64, final bool)
+	// atInflate, if set, is called when a member's deflate data starts at
+	// compressed offset in.
+	atInflate func(in int64)
 	// atMember, if set, is called before a member header at offset in is read.
 	atMember func(in int64) error
 }
@@ -104,11 +90,20 @@ func (d *decoder) Read(p []byte) (int, error) {
 	}
 }
 
+// startInflate returns the (reused) inflater, reset for new deflate data.
+func (d *decoder) startInflate(opts inflate.Options) *inflate.Decoder {
+	if d.inflater == nil {
+		d.inflater = inflate.NewDecoder(d.br, opts)
+	} else {
+		d.inflater.Reset(d.br, opts)
+	}
+	return d.inflater
+}
+
 // inflateError turns an inflater error into one of the package's.
 func (d *decoder) inflateError(err error) error {
-	var ce flate.CorruptInputError
 	switch {
-	case errors.As(err, &ce):
+	case errors.Is(err, inflate.ErrCorrupt):
 		return fmt.Errorf("%w in member %d near compressed offset %d", ErrCorrupt, d.member, d.pos())
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: member %d cut short at compressed offset %d", ErrTruncated, d.member, d.pos())
@@ -149,7 +144,10 @@ func (d *decoder) startMember() error {
 	d.checkCRC = true
 	d.crc = 0
 	d.memOut = d.out
-	d.fr = d.newInflater(d.pos())
+	if d.atInflate != nil {
+		d.atInflate(d.pos())
+	}
+	d.fr = d.startInflate(inflate.Options{OnBlockEnd: d.onBlockEnd})
 	return nil
 }
 
