@@ -176,6 +176,12 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
 			if err := onMember(&m, data); err != nil {
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				if isTarError(err) {
+					return 0, fmt.Errorf("%w: %s: %v", ErrTar, hdr.Name, err)
+				}
 				return 0, err
 			}
 		}

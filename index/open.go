@@ -109,14 +109,15 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 	}
 	if !force {
 		a, err := tryOpen(f, ipath, id, opts)
-		if err == nil || !errors.Is(err, errRebuild) {
+		var re *rebuildError
+		if !errors.As(err, &re) {
 			return a, err
 		}
-		if opts.NoReindex {
-			return nil, fmt.Errorf("%w: %s: %v", ErrStale, ipath, errors.Unwrap(err))
+		if opts.NoReindex && !re.missing {
+			return nil, fmt.Errorf("%w: %s: %s", ErrStale, ipath, re.reason)
 		}
 		if opts.NoBuild {
-			return nil, fmt.Errorf("%w: %s", ErrNoIndex, ipath)
+			return nil, fmt.Errorf("%w: %s: %s", ErrNoIndex, ipath, re.reason)
 		}
 	}
 
@@ -128,10 +129,14 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 	}
 	defer unlock()
 	if !force {
-		quiet := *opts
-		quiet.Warn = nil // the first attempt said why the index is rebuilt
-		if a, err := tryOpen(f, ipath, id, &quiet); err == nil || !errors.Is(err, errRebuild) {
+		// Another process may have built it while this one waited.
+		a, err := tryOpen(f, ipath, id, opts)
+		var re *rebuildError
+		if !errors.As(err, &re) {
 			return a, err
+		}
+		if !re.missing {
+			opts.warn("%s: %s, rebuilding", ipath, re.reason)
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(ipath), 0o755); err != nil {
@@ -143,6 +148,11 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 		return nil, fmt.Errorf("index: %w", err)
 	}
 	tmp.Close()
+	// CreateTemp makes it 0600; an index is as readable as an archive.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("index: %w", err)
+	}
 	done := false
 	defer func() {
 		if !done {
@@ -165,47 +175,64 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 	return tryOpen(f, ipath, id, opts)
 }
 
-// errRebuild marks an index that is missing, unreadable, of another
+// rebuildError says why an index is missing, unreadable, of another
 // version or stale: one that a build replaces.
-var errRebuild = errors.New("index must be rebuilt")
+type rebuildError struct {
+	reason  string
+	missing bool // there is no index file at all
+}
+
+func (e *rebuildError) Error() string { return e.reason }
 
 // tryOpen opens the index at ipath read-only and checks that it describes
-// the archive with identity id.
+// the archive with identity id. It returns a *rebuildError if a build
+// should replace the index.
 func tryOpen(f *os.File, ipath string, id Identity, opts *Options) (*Archive, error) {
-	if _, err := os.Stat(ipath); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %w", errRebuild, err)
+	st, err := os.Stat(ipath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &rebuildError{reason: "no index", missing: true}
 	}
 	db, err := bolt.Open(ipath, 0, &bolt.Options{ReadOnly: true, Timeout: opts.lockTimeout()})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("index: %s: locked by another process: %w", ipath, err)
 	}
 	if err != nil {
-		opts.warn("%s: unreadable index (%v), rebuilding", ipath, err)
-		return nil, fmt.Errorf("%w: %w", errRebuild, err)
+		return nil, &rebuildError{reason: fmt.Sprintf("unreadable index (%v)", err)}
 	}
 	var stored Identity
 	var info Info
-	err = db.View(func(tx *bolt.Tx) error {
+	err = view(db, func(tx *bolt.Tx) error {
+		// A truncated file would make bbolt fault on its mmap.
+		if st.Size() < tx.Size() {
+			return fmt.Errorf("%w: file of %d bytes, %d expected", ErrFormat, st.Size(), tx.Size())
+		}
 		var err error
 		stored, info, err = readMeta(tx)
 		return err
 	})
 	if err != nil {
 		db.Close()
-		opts.warn("%s: %v, rebuilding", ipath, err)
-		return nil, fmt.Errorf("%w: %w", errRebuild, err)
+		return nil, &rebuildError{reason: err.Error()}
 	}
 	if !stored.equal(id) {
 		db.Close()
-		opts.warn("%s: index is stale (the archive changed since it was indexed), rebuilding", ipath)
-		return nil, fmt.Errorf("%w: archive changed since it was indexed", errRebuild)
+		return nil, &rebuildError{reason: "index is stale (the archive changed since it was indexed)"}
 	}
-	if st, err := os.Stat(ipath); err == nil {
-		info.IndexSize = st.Size()
-	}
+	info.IndexSize = st.Size()
 	info.Archive = f.Name()
 	info.IndexPath = ipath
 	return &Archive{f: f, db: db, info: info}, nil
+}
+
+// view runs fn in a read transaction. bbolt panics on some damaged pages;
+// such a panic becomes an ErrFormat error.
+func view(db *bolt.DB, fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: damaged index file (%v); rebuild it with tarx index --force", ErrFormat, r)
+		}
+	}()
+	return db.View(fn)
 }
 
 // lockFile takes an exclusive flock on f, waiting until ctx is done.

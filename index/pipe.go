@@ -17,6 +17,7 @@ type pipe struct {
 	ctx  context.Context
 	full chan []byte
 	free chan []byte
+	err  error // why fill stopped early; read after full is closed
 }
 
 func newPipe(ctx context.Context, buffers int) *pipe {
@@ -28,9 +29,17 @@ func newPipe(ctx context.Context, buffers int) *pipe {
 }
 
 // fill reads from r into free buffers and sends them until r ends.
-// It closes the pipe when done.
-func (p *pipe) fill(r io.Reader, progress func()) error {
-	defer close(p.full)
+// It closes the pipe when done. A read error is not returned but handed
+// to the reader after everything read before it, so the consumer
+// processes (and reports on) all the data that came before the error.
+// Only cancellation is returned.
+func (p *pipe) fill(r io.Reader, progress func()) (err error) {
+	defer func() {
+		if err != nil && p.ctx.Err() == nil {
+			p.err, err = err, nil
+		}
+		close(p.full)
+	}()
 	for {
 		var buf []byte
 		select {
@@ -77,6 +86,9 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 		select {
 		case buf, ok := <-r.p.full:
 			if !ok {
+				if r.p.err != nil {
+					return 0, r.p.err
+				}
 				return 0, io.EOF
 			}
 			r.buf, r.cur = buf, buf

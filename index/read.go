@@ -47,7 +47,7 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 // Members calls fn for every member in archive order. The Member passed
 // to fn may be retained.
 func (a *Archive) Members(fn func(*Member) error) error {
-	return a.db.View(func(tx *bolt.Tx) error {
+	return view(a.db, func(tx *bolt.Tx) error {
 		it := &memberIter{c: tx.Bucket(bucketMembers).Cursor()}
 		for {
 			m, err := it.next()
@@ -64,7 +64,7 @@ func (a *Archive) Members(fn func(*Member) error) error {
 // Member returns the member with sequence number seq.
 func (a *Archive) Member(seq int64) (*Member, error) {
 	var found *Member
-	err := a.db.View(func(tx *bolt.Tx) error {
+	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
 		found, err = memberAt(tx, seq)
 		return err
@@ -73,6 +73,9 @@ func (a *Archive) Member(seq int64) (*Member, error) {
 }
 
 func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
+	if seq < 0 {
+		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
+	}
 	first := seq / membersPerChunk * membersPerChunk
 	v := tx.Bucket(bucketMembers).Get(u64(first))
 	if v == nil {
@@ -87,7 +90,7 @@ func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
 		return nil
 	})
 	if err == nil && found == nil {
-		err = fmt.Errorf("%w: member %d missing from its chunk", ErrFormat, seq)
+		err = fmt.Errorf("%w: member %d", ErrNotFound, seq)
 	}
 	return found, err
 }
@@ -96,7 +99,7 @@ func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
 // Names are compared exactly as stored in the archive.
 func (a *Archive) Lookup(name string) (*Member, error) {
 	var found *Member
-	err := a.db.View(func(tx *bolt.Tx) error {
+	err := view(a.db, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketNames).Get(nameKey(name))
 		// Try the candidates last first: the last one with the name wins.
 		var seqs []int64
@@ -130,7 +133,7 @@ func (a *Archive) Lookup(name string) (*Member, error) {
 // decompressed offset off, without its window.
 func (a *Archive) CheckpointBefore(off int64) (gzseek.Checkpoint, error) {
 	var cp gzseek.Checkpoint
-	err := a.db.View(func(tx *bolt.Tx) error {
+	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
 		cp, err = checkpointBefore(tx, off, nil)
 		return err
@@ -141,7 +144,7 @@ func (a *Archive) CheckpointBefore(off int64) (gzseek.Checkpoint, error) {
 // Checkpoints returns the decompressed offsets of all checkpoints, in order.
 func (a *Archive) Checkpoints() ([]int64, error) {
 	var offs []int64
-	err := a.db.View(func(tx *bolt.Tx) error {
+	err := view(a.db, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketCheckpoints).ForEach(func(k, _ []byte) error {
 			if len(k) != 8 {
 				return fmt.Errorf("%w: checkpoint key", ErrFormat)
@@ -175,7 +178,7 @@ func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
 		return nil, fmt.Errorf("index: offset %d outside the archive's %d bytes", off, a.info.UncompressedSize)
 	}
 	var cp gzseek.Checkpoint
-	err := a.db.View(func(tx *bolt.Tx) error {
+	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
 		cp, err = checkpointBefore(tx, off, &gzseek.WindowCodec{})
 		return err

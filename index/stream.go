@@ -44,6 +44,9 @@ func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return Info{}, fmt.Errorf("index: %w", err)
+	}
 	info, err := build(ctx, src, -1, id.identity, tmp.Name(), &opts)
 	if err != nil {
 		return info, err

@@ -25,20 +25,37 @@ var ErrMismatch = errors.New("index: archive and index differ")
 // (such as a gzip CRC mismatch). progress, if set, is called with the
 // compressed bytes read so far.
 func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) ([]error, error) {
-	var problems []error
+	var problems, leftovers []error
 	add := func(format string, args ...any) {
 		problems = append(problems, fmt.Errorf("%w: "+format, append([]any{ErrMismatch}, args...)...))
+	}
+	// What the index has beyond the archive counts only if the pass got
+	// to the archive's end.
+	addLeftover := func(format string, args ...any) {
+		leftovers = append(leftovers, fmt.Errorf("%w: "+format, append([]any{ErrMismatch}, args...)...))
+	}
+	// The index file's own structure first: every page reachable from the
+	// buckets is read (in this goroutine, so that bbolt's panics on
+	// damaged pages become errors; tx.Check runs its own goroutine).
+	err := view(a.db, func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error { return nil })
+		})
+	})
+	if err != nil {
+		return problems, err
 	}
 	opts := &Options{Progress: progress}
 	res, err := pass(ctx, io.NewSectionReader(a.f, 0, a.info.ArchiveSize), a.info.ArchiveSize, a.info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
-			return a.db.View(func(tx *bolt.Tx) error {
-				return compare(tx, cps, members, add)
+			return view(a.db, func(tx *bolt.Tx) error {
+				return compare(tx, cps, members, add, addLeftover)
 			})
 		})
 	if err != nil {
 		return problems, err
 	}
+	problems = append(problems, leftovers...)
 	if res.out != a.info.UncompressedSize {
 		add("decompressed size %d, index says %d", res.out, a.info.UncompressedSize)
 	}
@@ -53,7 +70,7 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 
 // compare checks checkpoints and members from a fresh pass against the
 // index, reading both in order.
-func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, add func(string, ...any)) error {
+func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, add, addLeftover func(string, ...any)) error {
 	cc := tx.Bucket(bucketCheckpoints).Cursor()
 	ck, cv := cc.First()
 	codec := &gzseek.WindowCodec{}
@@ -64,7 +81,7 @@ func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, a
 			if !ok {
 				cps = nil
 				for ; ck != nil; ck, cv = cc.Next() {
-					add("checkpoint at %d is not in the archive", binary.BigEndian.Uint64(ck))
+					addLeftover("checkpoint at %d is not in the archive", binary.BigEndian.Uint64(ck))
 				}
 				continue
 			}
@@ -93,7 +110,7 @@ func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, a
 					if s == nil {
 						break
 					}
-					add("%s: in the index but not in the archive", s.Header.Name)
+					addLeftover("%s: in the index but not in the archive", s.Header.Name)
 				}
 				continue
 			}
