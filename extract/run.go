@@ -111,6 +111,13 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			return nil
 		}
 		if i, dup := byName[name]; dup {
+			// A superseded hard link is still checked, as a serial
+			// extraction would have tried to make it.
+			if old := members[i]; old.Header.Typeflag == tar.TypeLink {
+				if _, err := w.linkTarget(&old.Header); err != nil {
+					x.report(err)
+				}
+			}
 			members[i] = nil
 		}
 		byName[name] = len(members)
@@ -279,6 +286,13 @@ func (x *run) writePiece(s *stream, t task) {
 	h := crc32.NewIEEE()
 	dst := io.NewOffsetWriter(sp.f, t.off-t.m.DataOffset)
 	_, err := io.CopyN(io.MultiWriter(dst, h), &ctxReader{ctx: x.ctx, r: s}, t.end-t.off)
+	switch {
+	case err == nil:
+	case s.err != nil || err == io.EOF:
+		err = fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, cmpErr(s.err, io.ErrUnexpectedEOF))
+	case x.ctx.Err() == nil:
+		err = &MemberError{Member: t.m.Header.Name, Op: "cannot write", Err: err}
+	}
 	x.pieceDone(t, h.Sum32(), err)
 }
 
@@ -293,7 +307,7 @@ func (x *run) pieceDone(t task, sum uint32, err error) {
 	if err != nil && !sp.failed {
 		sp.failed = true
 		if x.ctx.Err() == nil {
-			x.report(fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+			x.report(err)
 		}
 	}
 	if sp.f == nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"hash/maphash"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/tarx-dev/tarx/internal/match"
@@ -33,6 +34,14 @@ type Streamer struct {
 	g      *errgroup.Group
 	sem    *semaphore.Weighted
 	bufs   sync.Pool
+
+	// pending maps the names of dispatched members to a channel closed
+	// when the member is written. A member waits for the members named
+	// like its parent directories, so "p" (a file, a directory or a
+	// symbolic link) is in place before "p/child" is written, as in a
+	// serial extraction. Only Member's goroutine uses it.
+	pending map[string]chan struct{}
+	sent    int
 }
 
 type streamJob struct {
@@ -40,7 +49,8 @@ type streamJob struct {
 	hdr  *tar.Header
 	data io.Reader
 	buf  *[]byte       // pooled buffer behind data, if any
-	done chan struct{} // closed when a streamed member is written
+	src  *trackReader  // the archive stream behind data, if streamed
+	done chan struct{} // closed when the member is written
 }
 
 // NewStreamer starts the workers of a streaming extraction.
@@ -60,6 +70,8 @@ func NewStreamer(ctx context.Context, opts Options) (*Streamer, error) {
 		seed: maphash.MakeSeed(),
 		g:    g,
 		sem:  semaphore.NewWeighted(maxBuffered),
+
+		pending: make(map[string]chan struct{}),
 	}
 	s.bufs.New = func() any { b := make([]byte, 0, smallFile); return &b }
 	for range opts.jobs() {
@@ -78,7 +90,10 @@ func NewStreamer(ctx context.Context, opts Options) (*Streamer, error) {
 func (s *Streamer) write(j streamJob) {
 	if s.x.ctx.Err() == nil {
 		if err := s.x.w.WriteEntrySeq(j.seq, j.hdr, j.data); err != nil {
-			s.x.report(err)
+			// A failed read of the archive is the reader's to report.
+			if j.src == nil || j.src.err == nil {
+				s.x.report(err)
+			}
 		} else {
 			s.x.done(j.hdr.Size)
 		}
@@ -87,9 +102,7 @@ func (s *Streamer) write(j streamJob) {
 		s.sem.Release(int64(cap(*j.buf)))
 		s.bufs.Put(j.buf)
 	}
-	if j.done != nil {
-		close(j.done)
-	}
+	close(j.done)
 }
 
 // Member extracts one member; seq is its number in the archive. It must be
@@ -111,8 +124,13 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 	if !ok {
 		return nil
 	}
+	if err := s.waitParents(name); err != nil {
+		return err
+	}
 	h := *hdr
-	j := streamJob{seq: seq, hdr: &h, data: eofReader{}}
+	j := streamJob{seq: seq, hdr: &h, data: eofReader{}, done: make(chan struct{})}
+	s.track(name, j.done)
+	wait := false
 	shard := s.shards[maphash.String(s.seed, name)%uint64(len(s.shards))]
 	switch {
 	case !isRegular(hdr.Typeflag):
@@ -130,15 +148,16 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 		j.data, j.buf = bytes.NewReader(b), buf
 	default:
 		// Stream it: the worker reads data while this goroutine waits.
-		j.data = &ctxReader{ctx: ctx, r: data}
-		j.done = make(chan struct{})
+		j.src = &trackReader{r: &ctxReader{ctx: ctx, r: data}}
+		j.data = j.src
+		wait = true
 	}
 	select {
 	case shard <- j:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if j.done != nil {
+	if wait {
 		select {
 		case <-j.done:
 		case <-ctx.Done():
@@ -146,6 +165,41 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// waitParents waits until the members named like the parent directories
+// of name are written.
+func (s *Streamer) waitParents(name string) error {
+	for i := strings.IndexByte(name, '/'); i >= 0; {
+		if done := s.pending[name[:i]]; done != nil {
+			select {
+			case <-done:
+			case <-s.x.ctx.Done():
+				return s.x.ctx.Err()
+			}
+		}
+		next := strings.IndexByte(name[i+1:], '/')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return nil
+}
+
+// track records a dispatched member, forgetting written ones now and then
+// so the map stays small.
+func (s *Streamer) track(name string, done chan struct{}) {
+	s.pending[name] = done
+	if s.sent++; s.sent%4096 == 0 {
+		for k, ch := range s.pending {
+			select {
+			case <-ch:
+				delete(s.pending, k)
+			default:
+			}
+		}
+	}
 }
 
 // Close waits for the workers and finishes the extraction (links,
@@ -168,4 +222,18 @@ func (s *Streamer) Close() (Result, error) {
 		}
 	}
 	return s.x.res, nil
+}
+
+// trackReader remembers the first read error other than io.EOF.
+type trackReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
 }

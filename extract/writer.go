@@ -267,12 +267,9 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	case tar.TypeSymlink:
 		return w.deferLink(seq, auto, name, "", hdr)
 	case tar.TypeLink:
-		target, ok, err := w.cleanName(hdr.Linkname, "hard link targets")
+		target, err := w.linkTarget(hdr)
 		if err != nil {
-			return memberErr(hdr.Name, "hard link target "+quoteName(hdr.Linkname), errors.Unwrap(err))
-		}
-		if !ok {
-			return &MemberError{Member: hdr.Name, Op: "hard link target " + quoteName(hdr.Linkname), Err: fs.ErrInvalid}
+			return err
 		}
 		return w.deferLink(seq, auto, name, target, hdr)
 	case tar.TypeFifo, tar.TypeChar, tar.TypeBlock:
@@ -280,6 +277,19 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	default:
 		return w.writeFile(seq, auto, name, hdr, r)
 	}
+}
+
+// linkTarget returns the cleaned target of the hard link member hdr, or
+// an error if it is unsafe or empty.
+func (w *Writer) linkTarget(hdr *tar.Header) (string, error) {
+	target, ok, err := w.cleanName(hdr.Linkname, "hard link targets")
+	if err != nil {
+		return "", memberErr(hdr.Name, "hard link target "+quoteName(hdr.Linkname), errors.Unwrap(err))
+	}
+	if !ok {
+		return "", &MemberError{Member: hdr.Name, Op: "hard link target " + quoteName(hdr.Linkname), Err: fs.ErrInvalid}
+	}
+	return target, nil
 }
 
 func isRegular(typ byte) bool {
