@@ -51,6 +51,8 @@ func toStdout(c *cli.Context, patterns []string) error {
 	}); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	// A failing member up to verifyFirst bytes wrote nothing: what is
+	// buffered is verified and flushed on every return.
 	w := bufferedStdout(c)
 	defer w.Flush()
 	mr := a.NewMemberReader()
@@ -76,6 +78,12 @@ func toStdout(c *cli.Context, patterns []string) error {
 	return notFound(c, sel.Unmatched())
 }
 
+// verifyFirst is the member size up to which contents are read and
+// checked whole before any byte is written, so that a member failing its
+// checksum writes nothing. Larger members stream (memory stays bounded)
+// and a mismatch is reported at their end.
+const verifyFirst = 16 << 20
+
 // copyMember copies a regular member's contents to w.
 func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool) error {
 	switch m.Header.Typeflag {
@@ -88,6 +96,14 @@ func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter
 	}
 	_, r, err := mr.Open(m)
 	if err != nil {
+		return err
+	}
+	if m.Header.Size <= verifyFirst {
+		b, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
 		return err
 	}
 	_, err = io.Copy(w, r)

@@ -51,7 +51,7 @@ func (l *lister) quote(s string) string {
 		c := s[i]
 		if c >= 0x80 && l.utf8 {
 			r, n := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError && unicode.IsPrint(r) {
+			if !(r == utf8.RuneError && n == 1) && printable(r) {
 				b.WriteString(s[i : i+n])
 				i += n
 				continue
@@ -88,21 +88,29 @@ func (l *lister) quote(s string) string {
 
 func allPrint(s string) bool {
 	for _, r := range s {
-		if r >= 0x80 && !unicode.IsPrint(r) {
+		if r >= 0x80 && !printable(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// displayName is the name tar -t prints: leading slashes removed.
+// printable approximates glibc's iswprint, which tar uses: graphic
+// characters and spaces, format and private-use characters too.
+func printable(r rune) bool {
+	return unicode.IsGraphic(r) || unicode.In(r, unicode.Cf, unicode.Co)
+}
+
+// displayName is a hard link target as tar -tv prints it: leading
+// slashes removed.
 func displayName(name string) string {
 	return strings.TrimLeft(name, "/")
 }
 
-// short returns the line of tar -t for h.
+// short returns the line of tar -t for h: the name as stored (GNU tar
+// lists leading slashes, and strips them only when extracting).
 func (l *lister) short(h *tar.Header) string {
-	return l.quote(displayName(h.Name))
+	return l.quote(h.Name)
 }
 
 // long returns the line of tar -tv for h.
