@@ -3,6 +3,8 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS  := -X main.version=$(VERSION)
 FUZZTIME ?= 60s
+# make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
+FUZZSMOKE ?= 3s
 
 .PHONY: all build test demo bench fuzz clean
 
@@ -15,6 +17,7 @@ test:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -timeout 15m ./...
+	./scripts/fuzz.sh $(FUZZSMOKE)
 
 demo: build
 	./scripts/demo.sh
