@@ -84,8 +84,7 @@ func (x *run) done(size int64) {
 // written in pieces by several workers. Per-member errors are reported and
 // counted in the Result; the returned error is for failures of the whole.
 func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, error) {
-	sel, err := match.New(opts.Patterns)
-	if err != nil {
+	if _, err := match.New(opts.Patterns); err != nil {
 		return Result{}, err
 	}
 	w, err := NewWriter(opts.Dir, opts.Writer)
@@ -98,10 +97,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	// ones are dropped before any work is planned.
 	var members []*index.Member
 	byName := map[string]int{}
-	err = a.Members(func(m *index.Member) error {
-		if !sel.Match(m.Header.Name) {
-			return nil
-		}
+	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
 		name, ok, err := w.Name(m.Header.Name)
 		if err != nil {
 			x.report(err)
@@ -129,7 +125,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		return x.res, err
 	}
 	members = compact(members)
-	x.res.Unmatched = sel.Unmatched()
+	x.res.Unmatched = unmatched
 	cps, err := a.Checkpoints()
 	if err != nil {
 		w.Abort()

@@ -98,10 +98,17 @@ func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
 // Lookup returns the last member named name, as tar extraction leaves it.
 // Names are compared exactly as stored in the archive.
 func (a *Archive) Lookup(name string) (*Member, error) {
+	m, _, err := a.lookup(name)
+	return m, err
+}
+
+// lookup returns the last member named name and how many members have
+// that name.
+func (a *Archive) lookup(name string) (*Member, int, error) {
 	var found *Member
+	count := 0
 	err := view(a.db, func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketNames).Get(nameKey(name))
-		// Try the candidates last first: the last one with the name wins.
 		var seqs []int64
 		for len(v) > 0 {
 			s, n := binary.Uvarint(v)
@@ -111,14 +118,17 @@ func (a *Archive) Lookup(name string) (*Member, error) {
 			seqs = append(seqs, int64(s))
 			v = v[n:]
 		}
+		// The last one with the name wins; others may share its hash.
 		for i := len(seqs) - 1; i >= 0; i-- {
 			m, err := memberAt(tx, seqs[i])
 			if err != nil {
 				return err
 			}
 			if m.Header.Name == name {
-				found = m
-				return nil
+				if found == nil {
+					found = m
+				}
+				count++
 			}
 		}
 		return nil
@@ -126,7 +136,7 @@ func (a *Archive) Lookup(name string) (*Member, error) {
 	if err == nil && found == nil {
 		err = fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	return found, err
+	return found, count, err
 }
 
 // CheckpointBefore returns the last checkpoint at or before the

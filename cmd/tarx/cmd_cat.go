@@ -32,8 +32,7 @@ func catCommand() *cli.Command {
 // output in archive order, as tar -xO does. A hard link yields its
 // target's contents.
 func toStdout(c *cli.Context, patterns []string) error {
-	sel, err := match.New(patterns)
-	if err != nil {
+	if _, err := match.New(patterns); err != nil {
 		return usagef("%v", err)
 	}
 	a, err := openArchive(c, indexOptions(c))
@@ -43,12 +42,11 @@ func toStdout(c *cli.Context, patterns []string) error {
 	defer a.Close()
 	path := c.Args().First()
 	var picked []*index.Member
-	if err := a.Members(func(m *index.Member) error {
-		if sel.Match(m.Header.Name) {
-			picked = append(picked, m)
-		}
+	unmatched, err := a.Select(patterns, func(m *index.Member) error {
+		picked = append(picked, m)
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	// A failing member up to verifyFirst bytes wrote nothing: what is
@@ -75,7 +73,7 @@ func toStdout(c *cli.Context, patterns []string) error {
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	return notFound(c, sel.Unmatched())
+	return notFound(c, unmatched)
 }
 
 // verifyFirst is the member size up to which contents are read and
