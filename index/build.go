@@ -260,6 +260,7 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, inf
 		codec     gzseek.WindowCodec
 		cw        chunkWriter
 		names     []nameEntry
+		prefixes  = newPrefixChecker()
 		sinceSync int64
 	)
 	maybeCommit := func(n int) error {
@@ -310,6 +311,7 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, inf
 				continue
 			}
 			names = append(names, nameEntry{nameHash(m.Header.Name), m.Seq})
+			prefixes.add(&m.Header)
 			if len(names) == maxNameBatch {
 				if err := putNames(nb, names); err != nil {
 					return err
@@ -331,6 +333,7 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, inf
 	if err := putNames(nb, names); err != nil {
 		return err
 	}
+	info.PrefixFree = prefixes.free()
 	err = tx.Commit()
 	tx = nil
 	return err

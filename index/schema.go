@@ -59,6 +59,7 @@ type Info struct {
 	Members          int64         `json:"members"`
 	TarEnd           int64         `json:"tar_end"`
 	Span             int64         `json:"span"`
+	PrefixFree       bool          `json:"prefix_free"` // no member lies under a non-directory's name
 	Built            time.Time     `json:"built"`
 	BuildDuration    time.Duration `json:"build_duration_ns"`
 	ToolVersion      string        `json:"tool_version"`

@@ -14,8 +14,9 @@ import (
 // selected nothing.
 //
 // When every pattern is a plain name of a member that is not a directory,
-// the members are found through the name table without reading the
-// member list: that keeps getting one file from a huge archive fast.
+// and the index knows no member lies under such a name, the members are
+// found through the name table without reading the member list: that
+// keeps getting one file from a huge archive fast.
 func (a *Archive) Select(patterns []string, fn func(*Member) error) (unmatched []string, err error) {
 	if picked, ok := a.lookupAll(patterns); ok {
 		for _, m := range picked {
@@ -43,7 +44,7 @@ func (a *Archive) Select(patterns []string, fn func(*Member) error) (unmatched [
 // name stored twice, or stored otherwise, as "./a" for "a", takes the
 // general path).
 func (a *Archive) lookupAll(patterns []string) ([]*Member, bool) {
-	if len(patterns) == 0 {
+	if len(patterns) == 0 || !a.info.PrefixFree {
 		return nil, false
 	}
 	var picked []*Member
