@@ -1,0 +1,120 @@
+package gzseek
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	kgzip "github.com/klauspost/compress/gzip"
+	"github.com/tarx-dev/tarx/internal/testarchive"
+)
+
+var (
+	benchOnce sync.Once
+	benchGz   []byte
+)
+
+// benchFile returns a gzip -6 tar of $GOROOT/src when GNU tar and gzip
+// are installed (the case the issue measures), else a synthetic file.
+func benchFile(b *testing.B) []byte {
+	benchOnce.Do(func() {
+		src := filepath.Join(runtime.GOROOT(), "src")
+		cmd := exec.Command("sh", "-c", "tar -C \"$0\" -cf - . | gzip -6", src)
+		if out, err := cmd.Output(); err == nil && len(out) > 1<<20 {
+			benchGz = out
+			return
+		}
+		benchGz = testarchive.Gzip(b, sample(64<<20), testarchive.GoLevel6)
+	})
+	return benchGz
+}
+
+// BenchmarkScan measures a full scan with checkpoints every DefaultSpan.
+func BenchmarkScan(b *testing.B) {
+	z := benchFile(b)
+	var out int64
+	for b.Loop() {
+		s := NewScanner(bytes.NewReader(z), ScanOptions{}, func(Checkpoint) error { return nil })
+		n, err := io.Copy(io.Discard, s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = n
+	}
+	b.SetBytes(out)
+}
+
+// BenchmarkKlauspostGzip is plain klauspost/compress/gzip decompression of
+// the same file, for comparison with BenchmarkScan.
+func BenchmarkKlauspostGzip(b *testing.B) {
+	z := benchFile(b)
+	var out int64
+	for b.Loop() {
+		r, err := kgzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out = n
+	}
+	b.SetBytes(out)
+}
+
+// BenchmarkResumeOpen measures opening a resume at a windowed checkpoint
+// (seek plus window load) and reading its first byte, from a file.
+// Allocated bytes per op are the memory a resume needs.
+func BenchmarkResumeOpen(b *testing.B) {
+	z := benchFile(b)
+	var cps []Checkpoint
+	s := NewScanner(bytes.NewReader(z), ScanOptions{}, func(c Checkpoint) error {
+		if !c.MemberStart {
+			cps = append(cps, c)
+		}
+		return nil
+	})
+	if _, err := io.Copy(io.Discard, s); err != nil || len(cps) == 0 {
+		b.Fatalf("scan: %v, %d checkpoints", err, len(cps))
+	}
+	path := filepath.Join(b.TempDir(), "a.gz")
+	if err := os.WriteFile(path, z, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var codec WindowCodec
+	enc := make([][]byte, len(cps))
+	for i, c := range cps {
+		enc[i] = codec.Encode(nil, c.Window)
+	}
+	var one [1]byte
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c := cps[i%len(cps)]
+		w, err := codec.Decode(enc[i%len(cps)])
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Window = w
+		r, err := Resume(f, int64(len(z)), c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(r, one[:]); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+		i++
+	}
+}
