@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -151,28 +152,49 @@ func reorderArgs(app *cli.App, args []string) []string {
 	if cmd == nil {
 		return append(out, args[i:]...)
 	}
-	var flags, pos []string
+	var global, flags, pos []string
 	for ; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			pos = append(pos, args[i:]...)
+			pos = append(pos, args[i+1:]...)
 			i = len(args)
 		case strings.HasPrefix(a, "-") && a != "-":
-			flags = append(flags, a)
-			if takesValue(cmd.Flags, a) && i+1 < len(args) {
-				flags = append(flags, args[i+1])
+			// A global flag (--index) may follow the command too.
+			dst, set := &flags, cmd.Flags
+			if !isFlag(cmd.Flags, a) && isFlag(app.Flags, a) {
+				dst, set = &global, app.Flags
+			}
+			*dst = append(*dst, a)
+			if takesValue(set, a) && i+1 < len(args) {
+				*dst = append(*dst, args[i+1])
 				i++
 			}
 		default:
 			pos = append(pos, a)
 		}
 	}
+	if len(global) > 0 {
+		// Insert them before the command name.
+		name := out[len(out)-1]
+		out = append(append(out[:len(out)-1], global...), name)
+	}
 	out = append(out, flags...)
-	if len(pos) > 0 && pos[0] != "--" {
+	if len(pos) > 0 {
 		out = append(out, "--")
 	}
 	return append(out, pos...)
+}
+
+// isFlag reports whether arg names one of flags.
+func isFlag(flags []cli.Flag, arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
 }
 
 // takesValue reports whether arg names a flag that takes a separate value.
