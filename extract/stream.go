@@ -7,7 +7,6 @@ import (
 	"hash/maphash"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/tarx-dev/tarx/internal/match"
 	"golang.org/x/sync/errgroup"
@@ -20,7 +19,7 @@ import (
 const smallFile = 1 << 20
 
 // maxBuffered bounds the bytes of member data held for workers at once.
-const maxBuffered = 64 << 20
+const maxBuffered = 32 << 20
 
 // A Streamer extracts members that arrive in archive order from one
 // reading goroutine (an archive read once, without an index), spreading
@@ -33,7 +32,6 @@ type Streamer struct {
 	shards []chan streamJob
 	g      *errgroup.Group
 	sem    *semaphore.Weighted
-	bufs   sync.Pool
 
 	// pending maps the names of dispatched members to a channel closed
 	// when the member is written. A member waits for the members named
@@ -48,7 +46,7 @@ type streamJob struct {
 	seq  int64
 	hdr  *tar.Header
 	data io.Reader
-	buf  *[]byte       // pooled buffer behind data, if any
+	held int64         // bytes of the buffering budget the job holds
 	src  *trackReader  // the archive stream behind data, if streamed
 	done chan struct{} // closed when the member is written
 }
@@ -73,7 +71,6 @@ func NewStreamer(ctx context.Context, opts Options) (*Streamer, error) {
 
 		pending: make(map[string]chan struct{}),
 	}
-	s.bufs.New = func() any { b := make([]byte, 0, smallFile); return &b }
 	for range opts.jobs() {
 		ch := make(chan streamJob, 64)
 		s.shards = append(s.shards, ch)
@@ -98,9 +95,8 @@ func (s *Streamer) write(j streamJob) {
 			s.x.done(j.hdr.Size)
 		}
 	}
-	if j.buf != nil {
-		s.sem.Release(int64(cap(*j.buf)))
-		s.bufs.Put(j.buf)
+	if j.held > 0 {
+		s.sem.Release(j.held)
 	}
 	close(j.done)
 }
@@ -135,17 +131,18 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 	switch {
 	case !isRegular(hdr.Typeflag):
 	case hdr.Size <= smallFile:
-		if err := s.sem.Acquire(ctx, smallFile); err != nil {
+		// Buffers are exactly sized and left to the collector: pooled
+		// 1 MiB buffers held most of the memory for archives of small files.
+		j.held = max(hdr.Size, 512)
+		if err := s.sem.Acquire(ctx, j.held); err != nil {
 			return err
 		}
-		buf := s.bufs.Get().(*[]byte)
-		b := (*buf)[:hdr.Size]
+		b := make([]byte, hdr.Size)
 		if _, err := io.ReadFull(data, b); err != nil {
-			s.sem.Release(smallFile)
-			s.bufs.Put(buf)
+			s.sem.Release(j.held)
 			return err
 		}
-		j.data, j.buf = bytes.NewReader(b), buf
+		j.data = bytes.NewReader(b)
 	default:
 		// Stream it: the worker reads data while this goroutine waits.
 		j.src = &trackReader{r: &ctxReader{ctx: ctx, r: data}}
