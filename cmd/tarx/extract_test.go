@@ -7,26 +7,19 @@ package main
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"fmt"
-	"io"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tarx-dev/tarx/internal/testarchive"
-	"golang.org/x/sys/unix"
 )
 
 // gxExecEnv makes the test binary run as the tarx command (see init), so
@@ -121,277 +114,20 @@ func gxArchiveFile(t *testing.T, gz []byte) string {
 // ---------------------------------------------------------------------------
 // Tree comparison
 
-// gxEntry is what the comparison looks at in one path of a tree.
-type gxEntry struct {
-	typ    string // "file", "dir", "symlink", "fifo", "char", "block", "socket"
-	perm   uint32 // permission bits with setuid, setgid and sticky
-	size   int64  // regular files
-	sum    [32]byte
-	mtime  int64 // seconds; not for symbolic links
-	target string
-	uid    uint32
-	gid    uint32
-	rdev   uint64
-	holes  bool   // regular file with fewer bytes allocated than its size
-	links  string // the paths of the tree sharing this inode (non-directories)
-}
-
-// gxSnapshot describes every path under root (not root itself), keyed by
-// slash-separated relative name, without following symbolic links.
-func gxSnapshot(t *testing.T, root string) map[string]gxEntry {
-	t.Helper()
-	tree := map[string]gxEntry{}
-	inodes := map[[2]uint64][]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == root {
-			return nil
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		var st unix.Stat_t
-		if err := unix.Lstat(p, &st); err != nil {
-			return err
-		}
-		e := gxEntry{perm: st.Mode & 0o7777, mtime: st.Mtim.Sec, uid: st.Uid, gid: st.Gid}
-		switch st.Mode & unix.S_IFMT {
-		case unix.S_IFREG:
-			e.typ = "file"
-			e.size = st.Size
-			e.holes = st.Blocks*512 < st.Size
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			e.sum = sha256.Sum256(b)
-		case unix.S_IFDIR:
-			e.typ = "dir"
-		case unix.S_IFLNK:
-			e.typ = "symlink"
-			e.mtime = 0
-			if e.target, err = os.Readlink(p); err != nil {
-				return err
-			}
-		case unix.S_IFIFO:
-			e.typ = "fifo"
-		case unix.S_IFCHR:
-			e.typ, e.rdev = "char", st.Rdev
-		case unix.S_IFBLK:
-			e.typ, e.rdev = "block", st.Rdev
-		case unix.S_IFSOCK:
-			e.typ = "socket"
-		default:
-			e.typ = fmt.Sprintf("mode %#o", st.Mode)
-		}
-		if e.typ != "dir" {
-			k := [2]uint64{st.Dev, st.Ino}
-			inodes[k] = append(inodes[k], rel)
-		}
-		tree[rel] = e
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("snapshot of %s: %v", root, err)
-	}
-	for _, names := range inodes {
-		slices.Sort(names)
-		group := strings.Join(names, ", ")
-		for _, n := range names {
-			e := tree[n]
-			e.links = group
-			tree[n] = e
-		}
-	}
-	return tree
-}
-
-// gxDiff lists every difference between the tree want (the reference) and
-// the tree got. A file with holes in want must have holes in got; got may
-// have holes where want has none (runs of zeros become holes).
-//
-// dirTimes holds the archived mtime of each directory member. A directory
-// of got may have its archived mtime where GNU tar's has another: GNU tar
-// sets a directory's time when extraction leaves it, so a later member in
-// it (in an archive that scatters a directory's members) changes it; the
-// Writer sets directory times last, and documents the difference.
-func gxDiff(want, got map[string]gxEntry, dirTimes map[string]int64) []string {
-	var diffs []string
-	add := func(name, format string, args ...any) {
-		diffs = append(diffs, name+": "+fmt.Sprintf(format, args...))
-	}
-	for _, name := range slices.Sorted(maps.Keys(want)) {
-		w := want[name]
-		g, ok := got[name]
-		if !ok {
-			add(name, "missing (want %s)", w.typ)
-			continue
-		}
-		if w.typ != g.typ {
-			add(name, "type %s, want %s", g.typ, w.typ)
-			continue
-		}
-		if w.perm != g.perm && w.typ != "symlink" {
-			add(name, "mode %#o, want %#o", g.perm, w.perm)
-		}
-		if w.uid != g.uid || w.gid != g.gid {
-			add(name, "owner %d:%d, want %d:%d", g.uid, g.gid, w.uid, w.gid)
-		}
-		if at, ok := dirTimes[name]; w.mtime != g.mtime && !(w.typ == "dir" && ok && g.mtime == at) {
-			add(name, "mtime %s, want %s", gxTime(g.mtime), gxTime(w.mtime))
-		}
-		switch w.typ {
-		case "file":
-			if w.size != g.size {
-				add(name, "size %d, want %d", g.size, w.size)
-			} else if w.sum != g.sum {
-				add(name, "contents differ (size %d)", w.size)
-			}
-			if w.holes && !g.holes {
-				add(name, "no holes, want a sparse file (size %d)", w.size)
-			}
-		case "symlink":
-			if w.target != g.target {
-				add(name, "symlink to %q, want %q", g.target, w.target)
-			}
-		case "char", "block":
-			if w.rdev != g.rdev {
-				add(name, "device %#x, want %#x", g.rdev, w.rdev)
-			}
-		}
-		if w.links != g.links {
-			add(name, "hard-link group [%s], want [%s]", g.links, w.links)
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(got)) {
-		if _, ok := want[name]; !ok {
-			add(name, "unexpected %s", got[name].typ)
-		}
-	}
-	return diffs
-}
-
-func gxTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
-
-// gxCompareTrees reports every difference between the trees under ref
-// and got, extracted from the tar.gz gz.
-func gxCompareTrees(t *testing.T, gz []byte, ref, got string) {
-	t.Helper()
-	diffs := gxDiff(gxSnapshot(t, ref), gxSnapshot(t, got), gxDirTimes(t, gz))
-	for _, d := range diffs {
-		t.Error(d)
-	}
-	if len(diffs) > 0 {
-		t.Logf("%d differences between %s (GNU tar) and %s", len(diffs), ref, got)
-	}
-}
-
-// gxDirTimes returns the mtime of the last member of each directory name
-// of the tar.gz gz, by name as extracted.
-func gxDirTimes(t *testing.T, gz []byte) map[string]int64 {
-	t.Helper()
-	times := map[string]int64{}
-	tr := tar.NewReader(gxGunzip(t, gz))
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return times
-		}
-		if err != nil {
-			t.Fatalf("reading the archive: %v", err)
-		}
-		name := path.Clean(strings.TrimLeft(hdr.Name, "/"))
-		if hdr.Typeflag == tar.TypeDir {
-			times[name] = hdr.ModTime.Unix()
-		} else {
-			delete(times, name)
-		}
-	}
-}
-
 // ---------------------------------------------------------------------------
 // Archives
-
-// gxGNUTar extracts the gzip archive at archive into dir with GNU tar, as
-// the current user, and fails the test if tar fails.
-func gxGNUTar(t *testing.T, archive, dir string) {
-	t.Helper()
-	out, err := exec.Command("tar", "--version").Output()
-	if err != nil || !bytes.Contains(out, []byte("GNU tar")) {
-		t.Skip("GNU tar is not installed as tar")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("tar", "-xzf", archive, "-C", dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("tar -xzf %s -C %s: %v\n%s", archive, dir, err, out)
-	}
-}
-
-func gxGunzip(t *testing.T, gz []byte) io.Reader {
-	t.Helper()
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatalf("gunzip: %v", err)
-	}
-	return zr
-}
-
-// gxCorpus is the table of archives of test 1: each builds a tar.gz.
-func gxCorpus() []struct {
-	name string
-	make func(t *testing.T) []byte
-} {
-	mixed := func() []testarchive.Entry {
-		return testarchive.Mixed(testarchive.MixedOptions{Seed: 11, SmallFiles: 40, BigFiles: 3, BigSize: 300 << 10})
-	}
-	byTool := func(t *testing.T, format string) []byte {
-		dir := t.TempDir()
-		testarchive.WriteTree(t, dir, testarchive.Fit(mixed(), format))
-		return testarchive.TarTool(t, dir, format)
-	}
-	// GNU gzip -6 (as "tar -z" uses), run natively: compress/flate under
-	// the race detector is slow.
-	gz := func(t *testing.T, tb []byte) []byte { return testarchive.External(t, tb, "gzip-6") }
-	sparse := func(format string) func(t *testing.T) []byte {
-		return func(t *testing.T) []byte {
-			tb, _ := testarchive.GNUSparse(t, format)
-			return gz(t, tb)
-		}
-	}
-	return []struct {
-		name string
-		make func(t *testing.T) []byte
-	}{
-		{"gnutar-gnu", func(t *testing.T) []byte { return gz(t, byTool(t, "gnu")) }},
-		{"gnutar-posix", func(t *testing.T) []byte { return gz(t, byTool(t, "posix")) }},
-		{"gnutar-ustar", func(t *testing.T) []byte { return gz(t, byTool(t, "ustar")) }},
-		{"gnutar-sparse-gnu", sparse("gnu")},
-		{"gnutar-sparse-posix", sparse("posix")},
-		{"bsdtar", func(t *testing.T) []byte { return gz(t, byTool(t, "bsdtar")) }},
-		{"pigz", func(t *testing.T) []byte { return testarchive.External(t, byTool(t, "gnu"), "pigz") }},
-		{"pigz-i", func(t *testing.T) []byte { return testarchive.External(t, byTool(t, "gnu"), "pigz-i") }},
-		{"go-gnu", func(t *testing.T) []byte { return gz(t, testarchive.Tar(t, mixed(), tar.FormatGNU)) }},
-		{"go-pax", func(t *testing.T) []byte { return gz(t, testarchive.Tar(t, mixed(), tar.FormatPAX)) }},
-	}
-}
 
 // ---------------------------------------------------------------------------
 // 1. "tarx extract" leaves the tree GNU tar leaves: without an index (the
 // index is left behind), with it, and from standard input.
 
 func TestGxExtractMatchesGNUTar(t *testing.T) {
-	for _, tc := range gxCorpus() {
-		t.Run(tc.name, func(t *testing.T) {
-			gz := tc.make(t)
+	for _, tc := range testarchive.Corpus() {
+		t.Run(tc.Name, func(t *testing.T) {
+			gz := tc.Make(t)
 			a := gxArchiveFile(t, gz)
 			ref := filepath.Join(t.TempDir(), "ref")
-			gxGNUTar(t, a, ref)
+			testarchive.GNUTarExtract(t, a, ref)
 
 			// Cold: no index yet; the archive is read once and the index
 			// is built on the way.
@@ -400,7 +136,7 @@ func TestGxExtractMatchesGNUTar(t *testing.T) {
 			}
 			cold := filepath.Join(t.TempDir(), "cold") // created by tarx
 			gxWant0(t, gxRun(t, "extract", a, "-C", cold), "extract without index")
-			gxCompareTrees(t, gz, ref, cold)
+			testarchive.CompareTrees(t, gz, ref, cold)
 			if fi, err := os.Stat(a + ".tarx"); err != nil || fi.Size() == 0 {
 				t.Errorf("the cold extraction left no index at %s.tarx: %v", a, err)
 			}
@@ -408,12 +144,12 @@ func TestGxExtractMatchesGNUTar(t *testing.T) {
 			// With the index the cold run left.
 			indexed := filepath.Join(t.TempDir(), "indexed")
 			gxWant0(t, gxRun(t, "extract", a, "-C", indexed, "-j", "4"), "extract with index")
-			gxCompareTrees(t, gz, ref, indexed)
+			testarchive.CompareTrees(t, gz, ref, indexed)
 
 			// From standard input.
 			stdin := filepath.Join(t.TempDir(), "stdin")
 			gxWant0(t, gxExec(t, gz, "extract", "-", "-C", stdin), "extract -")
-			gxCompareTrees(t, gz, ref, stdin)
+			testarchive.CompareTrees(t, gz, ref, stdin)
 		})
 	}
 }
