@@ -30,4 +30,4 @@ fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
 clean:
-	rm -rf bin demo-out
+	rm -rf bin _demo

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tarx=$PWD/bin/tarx
-out=$PWD/demo-out
+# "_demo": the go tool ignores directories starting with "_", so the Go
+# sources the demo extracts are not taken for packages of this module.
+out=$PWD/_demo
 rm -rf "$out" && mkdir -p "$out"
 src=$(go env GOROOT)
 
