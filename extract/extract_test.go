@@ -30,15 +30,8 @@ const gxSpan = 64 << 10
 // ---------------------------------------------------------------------------
 // Tree comparison
 
-
-
-
-
-
-
 // ---------------------------------------------------------------------------
 // Archives and extraction helpers
-
 
 // gxWriteArchive writes gz to a new file in a new temporary directory.
 func gxWriteArchive(t *testing.T, gz []byte) string {
@@ -133,8 +126,6 @@ func gxStream(t *testing.T, ctx context.Context, gz []byte, opts extract.Options
 	}
 	return s.Close()
 }
-
-
 
 // ---------------------------------------------------------------------------
 // 1. FromIndex leaves the tree GNU tar leaves.
