@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -23,10 +24,16 @@ func indexOptions(c *cli.Context) index.Options {
 // openArchive opens the archive named by the first argument with its
 // index, building the index if needed.
 func openArchive(c *cli.Context, opts index.Options) (*index.Archive, error) {
+	return openWith(c, opts, index.Open)
+}
+
+// openWith opens the archive named by the first argument with open
+// (index.Open or index.Build), showing progress while an index is built.
+func openWith(c *cli.Context, opts index.Options, open func(context.Context, string, index.Options) (*index.Archive, error)) (*index.Archive, error) {
 	path := c.Args().First()
 	pb := newProgress(c.App.ErrWriter, "indexing")
 	opts.Progress = pb.update
-	a, err := index.Open(c.Context, path, opts)
+	a, err := open(c.Context, path, opts)
 	pb.done()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

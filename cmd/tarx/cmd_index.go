@@ -34,18 +34,14 @@ func indexCommand() *cli.Command {
 			opts := indexOptions(c)
 			opts.Span = span
 			path := c.Args().First()
-			pb := newProgress(c.App.ErrWriter, "indexing")
-			opts.Progress = pb.update
-			start := time.Now()
-			var a *index.Archive
+			open := index.Open
 			if c.Bool("force") {
-				a, err = index.Build(c.Context, path, opts)
-			} else {
-				a, err = index.Open(c.Context, path, opts)
+				open = index.Build
 			}
-			pb.done()
+			start := time.Now()
+			a, err := openWith(c, opts, open)
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return err
 			}
 			defer a.Close()
 			info := a.Info()
