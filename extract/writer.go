@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"golang.org/x/sys/unix"
 )
 
@@ -239,10 +240,12 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	typ := hdr.Typeflag
 	switch typ {
 	case tar.TypeXHeader, tar.TypeXGlobalHeader, tar.TypeGNULongName, tar.TypeGNULongLink,
-		'V', // GNU volume label
-		'M', // GNU multi-volume continuation
-		'N': // old GNU long names
+		tarfmt.TypeVolume:
 		return nil
+	case tarfmt.TypeMultiVolume:
+		return &MemberError{Member: hdr.Name, Err: errors.New(tarfmt.MultiVolumeError)}
+	case tarfmt.TypeDumpDir:
+		typ = tar.TypeDir // GNU tar makes the directory; the listing is for incremental restores
 	case tar.TypeChar, tar.TypeBlock:
 		if w.euid != 0 {
 			w.warn(quoteName(hdr.Name) + ": not creating device node: not running as root")
@@ -251,7 +254,7 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse,
 		tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo:
 	default:
-		w.warn(fmt.Sprintf("%s: Unknown file type '%c', extracted as normal file", quoteName(hdr.Name), typ))
+		w.warn(tarfmt.UnknownNotice(quoteName(hdr.Name), typ))
 		typ = tar.TypeReg
 	}
 	if isRegular(typ) && strings.HasSuffix(hdr.Name, "/") {
@@ -292,13 +295,9 @@ func (w *Writer) linkTarget(hdr *tar.Header) (string, error) {
 	return target, nil
 }
 
-func isRegular(typ byte) bool {
-	switch typ {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
-		return true
-	}
-	return false
-}
+// isRegular reports whether members of type typ are written as regular
+// files with their contents (unknown types too, as GNU tar does).
+func isRegular(typ byte) bool { return tarfmt.Regular(typ) }
 
 func (w *Writer) isClosed() bool {
 	w.life.RLock()

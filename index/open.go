@@ -111,7 +111,7 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 		a, err := tryOpen(f, ipath, id, opts)
 		var re *rebuildError
 		if !errors.As(err, &re) {
-			return a, err
+			return a.replayWarnings(opts), err
 		}
 		if opts.NoReindex && !re.missing {
 			return nil, fmt.Errorf("%w: %s: %s", ErrStale, ipath, re.reason)
@@ -133,7 +133,7 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 		a, err := tryOpen(f, ipath, id, opts)
 		var re *rebuildError
 		if !errors.As(err, &re) {
-			return a, err
+			return a.replayWarnings(opts), err
 		}
 		if !re.missing {
 			opts.warn("%s: %s, rebuilding", ipath, re.reason)
@@ -173,6 +173,18 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 	done = true
 	syncDir(filepath.Dir(ipath))
 	return tryOpen(f, ipath, id, opts)
+}
+
+// replayWarnings repeats the tar warnings the build of a's index met, as
+// GNU tar repeats them on every read of the archive. A build reports them
+// as it meets them instead. a may be nil.
+func (a *Archive) replayWarnings(opts *Options) *Archive {
+	if a != nil {
+		for w := range strings.Lines(a.info.Warnings) {
+			opts.warn("%s", strings.TrimSuffix(w, "\n"))
+		}
+	}
+	return a
 }
 
 // rebuildError says why an index is missing, unreadable, of another

@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/tarx-dev/tarx/gzseek"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -254,12 +255,16 @@ func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 		mr.Close()
 		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
 	}
-	tr := tar.NewReader(cr)
-	hdr, err := tr.Next()
+	tr := tarfmt.NewReader(cr, tarfmt.Options{})
+	e, err := tr.Next()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		mr.Close()
 		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
 	}
+	hdr := &e.Header
 	if hdr.Name != m.Header.Name || hdr.Size != m.Header.Size || hdr.Typeflag != m.Header.Typeflag {
 		mr.Close()
 		return nil, nil, fmt.Errorf("%w: %s: header at offset %d is %q", ErrChecksum, m.Header.Name, m.HeaderOffset, hdr.Name)

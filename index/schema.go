@@ -63,6 +63,11 @@ type Info struct {
 	Built            time.Time     `json:"built"`
 	BuildDuration    time.Duration `json:"build_duration_ns"`
 	ToolVersion      string        `json:"tool_version"`
+	// Warnings are GNU tar's warnings about the tar stream (such as "A
+	// lone zero block at 7"), one a line, in the order the build met
+	// them. (A string keeps Info comparable.) Added without a format
+	// change: older indexes read as having none.
+	Warnings string `json:"warnings,omitempty"`
 }
 
 // identityOf computes the identity of the open archive file f.

@@ -35,7 +35,7 @@ func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
 			}
 			return nil
 		})
-		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n}, err
+		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n, Warnings: res.warnings}, err
 	}
 	dir := filepath.Dir(opts.IndexPath)
 	tmp, err := os.CreateTemp(dir, filepath.Base(opts.IndexPath)+".tmp-*")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tarx-dev/tarx/index"
 	"github.com/tarx-dev/tarx/internal/match"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"github.com/urfave/cli/v2"
 )
 
@@ -55,18 +56,19 @@ func toStdout(c *cli.Context, patterns []string) error {
 	defer w.Flush()
 	mr := a.NewMemberReader()
 	defer mr.Close()
+	warn := func(msg string) { fmt.Fprintf(c.App.ErrWriter, "tarx: %s\n", msg) }
 	for _, m := range picked {
 		if m.Header.Typeflag == tar.TypeLink {
 			if m, err = linkTarget(a, m); err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
 			// The target lies before the stream position: a fresh reader.
-			if err := copyMember(a.NewMemberReader(), m, w, true); err != nil {
+			if err := copyMember(a.NewMemberReader(), m, w, true, warn); err != nil {
 				return fmt.Errorf("%s: %w", path, err)
 			}
 			continue
 		}
-		if err := copyMember(mr, m, w, false); err != nil {
+		if err := copyMember(mr, m, w, false, warn); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
@@ -82,12 +84,17 @@ func toStdout(c *cli.Context, patterns []string) error {
 // and a mismatch is reported at their end.
 const verifyFirst = 16 << 20
 
-// copyMember copies a regular member's contents to w.
-func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool) error {
-	switch m.Header.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-	default:
+// copyMember copies the contents of a member extracted as a regular file
+// to w, with GNU tar's rules: unknown types are regular files (with its
+// notice to warn), continued files fail.
+func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool, warn func(string)) error {
+	switch t := m.Header.Typeflag; {
+	case t == tarfmt.TypeMultiVolume:
+		return fmt.Errorf("%s: %s", m.Header.Name, tarfmt.MultiVolumeError)
+	case !tarfmt.Regular(t):
 		return nil
+	case !tarfmt.Known(t):
+		warn(tarfmt.UnknownNotice(m.Header.Name, t))
 	}
 	if closeAfter {
 		defer mr.Close()

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/tarx-dev/tarx/index"
@@ -30,16 +31,11 @@ func lsCommand() *cli.Command {
 			if err != nil {
 				return usagef("%v", err)
 			}
-			a, err := openArchive(c, indexOptions(c))
-			if err != nil {
-				return err
-			}
-			defer a.Close()
 			w := bufferedStdout(c)
 			defer w.Flush()
 			l := newLister()
 			enc := json.NewEncoder(w)
-			err = a.Members(func(mem *index.Member) error {
+			list := func(mem *index.Member) error {
 				if !m.Match(mem.Header.Name) {
 					return nil
 				}
@@ -53,7 +49,26 @@ func lsCommand() *cli.Command {
 					_, err := fmt.Fprintln(w, l.short(&mem.Header))
 					return err
 				}
-			})
+			}
+			opts := indexOptions(c)
+			streamed := false
+			if !c.Bool("json") { // JSON needs the CRC-32, known after a member
+				// A build lists the members as it reads them, so that an
+				// archive damaged part way lists what comes before the
+				// damage, then fails, as tar -t does.
+				opts.OnMember = func(mem *index.Member, _ io.Reader) error {
+					streamed = true
+					return list(mem)
+				}
+			}
+			a, err := openArchive(c, opts)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if !streamed {
+				err = a.Members(list)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", c.Args().First(), err)
 			}

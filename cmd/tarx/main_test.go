@@ -148,7 +148,9 @@ func TestRun_Errors(t *testing.T) {
 			if code != 1 {
 				t.Errorf("exit status %d, want 1", code)
 			}
-			if stdout != "" {
+			// A damaged archive lists the members before the damage
+			// (as tar -t does); the others list nothing.
+			if stdout != "" && tt.file != truncated {
 				t.Errorf("stdout %q", stdout)
 			}
 			checkOneError(t, stderr, tt.file)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Errors of the reader. Truncation is io.ErrUnexpectedEOF.
@@ -87,6 +88,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 	if r.lpos >= r.size {
 		return 0, io.EOF
 	}
+	if len(p) == 0 {
+		return 0, nil
+	}
 	if int64(len(p)) > r.size-r.lpos {
 		p = p[:r.size-r.lpos]
 	}
@@ -126,6 +130,9 @@ func (r *Reader) Read(p []byte) (int, error) {
 func (r *Reader) readStored(p []byte) (int, error) {
 	if int64(len(p)) > r.stored {
 		p = p[:r.stored]
+	}
+	if len(p) == 0 {
+		return 0, io.ErrUnexpectedEOF // the map needs more than is stored
 	}
 	n, err := r.r.Read(p)
 	r.pos += int64(n)
@@ -274,6 +281,13 @@ func (r *Reader) Next() (*Entry, error) {
 		}
 		if err != nil {
 			return nil, r.fail(fmt.Errorf("%w (header at offset %d)", err, off))
+		}
+		if h.Typeflag == tar.TypeRegA {
+			// As archive/tar does, and as GNU tar extracts it.
+			h.Typeflag = tar.TypeReg
+			if strings.HasSuffix(h.Name, "/") {
+				h.Typeflag = tar.TypeDir
+			}
 		}
 		stored := h.Size
 		if !hasStoredData(typ) {
