@@ -89,6 +89,8 @@ type Writer struct {
 	zero  []byte // a block of zeros, never written
 	bufs  sync.Pool
 
+	contOnce sync.Once // GNU tar's notice on the first contiguous file
+
 	// life is held shared while a file is created and registered in
 	// inflight, and exclusively to set closed.
 	life   sync.RWMutex
@@ -238,6 +240,9 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 		return &MemberError{Member: hdr.Name, Err: ErrClosed}
 	}
 	typ := hdr.Typeflag
+	if hdr.Size > 0 && tarfmt.DataBreaksExtraction(typ) {
+		return &MemberError{Member: hdr.Name, Err: fmt.Errorf("%d bytes of data after a header of type '%c' (GNU tar cannot extract it)", hdr.Size, typ)}
+	}
 	switch typ {
 	case tar.TypeXHeader, tar.TypeXGlobalHeader, tar.TypeGNULongName, tar.TypeGNULongLink,
 		tarfmt.TypeVolume:
@@ -251,7 +256,9 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 			w.warn(quoteName(hdr.Name) + ": not creating device node: not running as root")
 			return nil
 		}
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse,
+	case tar.TypeCont:
+		w.contOnce.Do(func() { w.warn("Extracting contiguous files as regular files") })
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse,
 		tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo:
 	default:
 		w.warn(tarfmt.UnknownNotice(quoteName(hdr.Name), typ))

@@ -51,3 +51,16 @@ const MultiVolumeError = "Cannot extract -- file is continued from another volum
 func hasStoredData(t byte) bool {
 	return t != tar.TypeLink && t != tar.TypeDir
 }
+
+// DataBreaksExtraction reports whether a member of type t with data (a
+// size field that is not 0) is one GNU tar lists and writes to standard
+// output after skipping the data, but fails to extract: tar -x does not
+// skip the data of symbolic links, devices and FIFOs, reads it as
+// headers, and exits with failure.
+func DataBreaksExtraction(t byte) bool {
+	switch t {
+	case tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return true
+	}
+	return false
+}
