@@ -31,8 +31,11 @@
 // longer than the stored data or ending before the file's size), Next or
 // Read fail: tarx never returns other bytes than GNU tar.
 //
-// Global PAX headers ('g') are checked and skipped, as archive/tar did:
-// their records are not applied to later members (GNU tar applies them).
+// Global extended headers ('g') apply to every later member, before its
+// own records, as in GNU tar (archive/tar ignores them). A global header
+// that sets a member's path, size or sparse map is refused: tarx reads
+// one member from the middle of the stream, where those could not be
+// known.
 //
 // The type rules of GNU tar's extraction (unknown types are regular files
 // with a notice, 'D' is a directory, 'V' is ignored, 'M' cannot be

@@ -59,11 +59,10 @@ type paxRecord struct{ key, value string }
 // as GNU tar's decode_record does: a decimal length counting the whole
 // record, blanks, keyword=value, a newline. A NUL where a record should
 // start ends the header. Values of unknown keywords longer than
-// maxKeptValue are skipped without being held in memory. warn receives
-// GNU tar's notice for each unknown keyword.
-func parsePAX(r io.Reader, size int64, warn func(string)) ([]paxRecord, error) {
+// maxKeptValue are skipped without being held in memory. unknown lists
+// the keywords GNU tar does not know, in order.
+func parsePAX(r io.Reader, size int64) (recs []paxRecord, unknown []string, err error) {
 	s := &byteScanner{br: bufio.NewReaderSize(io.LimitReader(r, size), 64<<10)}
-	var recs []paxRecord
 	bad := func(what string) error {
 		return fmt.Errorf("%w: malformed extended header: %s", ErrHeader, what)
 	}
@@ -74,86 +73,86 @@ func parsePAX(r io.Reader, size int64, warn func(string)) ([]paxRecord, error) {
 			c, err = s.byte()
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c == 0 {
 			break // GNU tar stops at a NUL
 		}
 		if c < '0' || c > '9' {
-			return nil, bad("missing length")
+			return nil, nil, bad("missing length")
 		}
 		var n int64
 		var digits []byte
 		for ; err == nil && c >= '0' && c <= '9'; c, err = s.byte() {
 			digits = append(digits, c)
 			if n > (math.MaxInt64-9)/10 {
-				return nil, fmt.Errorf("%w: extended header length %s is out of range", ErrHeader, digits)
+				return nil, nil, fmt.Errorf("%w: extended header length %s is out of range", ErrHeader, digits)
 			}
 			n = n*10 + int64(c-'0')
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		end := start + n
 		if n > size-start {
-			return nil, fmt.Errorf("%w: extended header length %s is out of range", ErrHeader, digits)
+			return nil, nil, fmt.Errorf("%w: extended header length %s is out of range", ErrHeader, digits)
 		}
 		if c != ' ' && c != '\t' {
-			return nil, bad("missing blank after length")
+			return nil, nil, bad("missing blank after length")
 		}
 		for c == ' ' || c == '\t' {
 			if s.n >= end {
-				return nil, bad("missing equal sign")
+				return nil, nil, bad("missing equal sign")
 			}
 			if c, err = s.byte(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		var kb strings.Builder
 		for c != '=' {
 			if c == 0 || s.n >= end || kb.Len() >= maxKeyword {
-				return nil, bad("missing equal sign")
+				return nil, nil, bad("missing equal sign")
 			}
 			kb.WriteByte(c)
 			if c, err = s.byte(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		key := kb.String()
 		vlen := end - s.n - 1 // the value, then the newline
 		if vlen < 0 {
-			return nil, bad("missing newline")
+			return nil, nil, bad("missing newline")
 		}
 		used := usedKeyword(key)
 		if used && vlen > maxKnownValue {
-			return nil, fmt.Errorf("%w: extended header %s of %d bytes is too long", ErrHeader, key, vlen)
+			return nil, nil, fmt.Errorf("%w: extended header %s of %d bytes is too long", ErrHeader, key, vlen)
 		}
 		keep := used || vlen <= maxKeptValue
 		var value string
 		if keep {
 			b := make([]byte, vlen)
 			if _, err := io.ReadFull(s.br, b); err != nil {
-				return nil, unexpected(err)
+				return nil, nil, unexpected(err)
 			}
 			value = string(b)
 		} else if _, err := s.br.Discard(int(vlen)); err != nil {
-			return nil, unexpected(err)
+			return nil, nil, unexpected(err)
 		}
 		s.n += vlen
 		if c, err = s.byte(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if c != '\n' {
-			return nil, bad("missing newline")
+			return nil, nil, bad("missing newline")
 		}
-		if !knownKeyword(key) && warn != nil {
-			warn(fmt.Sprintf("Ignoring unknown extended header keyword '%s'", key))
+		if !knownKeyword(key) {
+			unknown = append(unknown, key)
 		}
 		if keep {
 			recs = append(recs, paxRecord{key, value})
 		}
 	}
-	return recs, nil
+	return recs, unknown, nil
 }
 
 // byteScanner reads bytes one by one, counting them.

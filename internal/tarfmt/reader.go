@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -55,15 +56,22 @@ type Reader struct {
 	pos  int64
 	blk  block
 	err  error // sticky: the stream cannot be read further
-	end  bool  // the end of the archive was read
+	// global holds the records of global extended headers ('g'), which
+	// GNU tar applies to every later member before its own records.
+	global []paxRecord
+	// unknown holds the unknown keywords of the pending extended header,
+	// which GNU tar reports when it applies the header to its member.
+	unknown []string
+	end     bool // the end of the archive was read
 
 	// The current entry's contents.
-	stored int64  // stored bytes not yet read
-	pad    int64  // padding after them
-	size   int64  // logical size
-	lpos   int64  // logical position
-	spans  []span // sparse runs not yet finished; nil if not sparse
-	sparse bool
+	stored      int64  // stored bytes not yet read
+	storedTotal int64  // stored bytes of the entry
+	pad         int64  // padding after them
+	size        int64  // logical size
+	lpos        int64  // logical position
+	spans       []span // sparse runs not yet finished; nil if not sparse
+	sparse      bool
 }
 
 // NewReader returns a Reader of the tar stream r. Offsets are counted
@@ -104,6 +112,18 @@ func (r *Reader) Read(p []byte) (int, error) {
 	}
 	if len(r.spans) > 0 && r.lpos >= r.spans[0].Offset {
 		s := &r.spans[0]
+		if r.lpos == s.Offset {
+			// A run's data starts at a block of its own (see checkSpans).
+			if pad := -(r.storedTotal - r.stored) & (blockSize - 1); pad > 0 {
+				k, err := io.CopyN(io.Discard, r.r, min(pad, r.stored))
+				r.pos += k
+				r.stored -= k
+				if err != nil {
+					r.err = unexpected(err)
+					return 0, r.err
+				}
+			}
+		}
 		if int64(len(p)) > s.Offset+s.Length-r.lpos {
 			p = p[:s.Offset+s.Length-r.lpos]
 		}
@@ -189,11 +209,12 @@ func (r *Reader) Next() (*Entry, error) {
 	if err := r.skip(r.stored + r.pad); err != nil {
 		return nil, r.fail(err)
 	}
-	r.stored, r.pad, r.size, r.lpos, r.spans, r.sparse = 0, 0, 0, 0, nil, false
+	r.stored, r.storedTotal, r.pad, r.size, r.lpos, r.spans, r.sparse = 0, 0, 0, 0, 0, nil, false
 	if r.end {
 		return nil, io.EOF
 	}
 	e := &Entry{HeaderOffset: r.pos}
+	r.unknown = nil
 	var (
 		pax                []paxRecord
 		havePAX            bool
@@ -210,15 +231,7 @@ func (r *Reader) Next() (*Entry, error) {
 		}
 		if r.blk.isZero() {
 			r.end = true
-			err := r.readBlock()
-			if err == nil && r.blk.isZero() {
-				return nil, io.EOF
-			}
-			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-				return nil, r.fail(err)
-			}
-			r.warnf("A lone zero block at %d", off/blockSize+1)
-			return nil, io.EOF
+			return nil, r.afterZeroBlock()
 		}
 		if err := r.blk.checksum(); err != nil {
 			return nil, r.fail(fmt.Errorf("%w at offset %d", err, off))
@@ -236,11 +249,17 @@ func (r *Reader) Next() (*Entry, error) {
 		}
 		switch typ {
 		case tar.TypeXHeader, TypeSolarisXHeader, tar.TypeXGlobalHeader:
-			recs, err := r.readPAX(size)
+			recs, err := r.readPAX(size, typ == tar.TypeXGlobalHeader)
 			if err != nil {
 				return nil, r.fail(fmt.Errorf("%w (header at offset %d)", err, off))
 			}
 			if typ == tar.TypeXGlobalHeader {
+				for _, rec := range recs {
+					if rec.key == "size" || rec.key == "path" || strings.HasPrefix(rec.key, "GNU.sparse.") {
+						return nil, r.fail(fmt.Errorf("%w: global extended header sets %s for every member (header at offset %d)", ErrHeader, rec.key, off))
+					}
+				}
+				r.global = append(r.global, recs...)
 				if !havePAX && longName == nil && longLink == nil {
 					e.HeaderOffset = r.pos
 				}
@@ -275,7 +294,11 @@ func (r *Reader) Next() (*Entry, error) {
 		if longLink != nil {
 			h.Linkname = *longLink
 		}
-		sp, err := r.apply(h, pax, havePAX)
+		for _, k := range r.unknown {
+			r.warnf("Ignoring unknown extended header keyword '%s'", k)
+		}
+		r.unknown = nil
+		sp, err := r.apply(h, append(slices.Clip(r.global), pax...), havePAX)
 		if err == nil && typ == tar.TypeGNUSparse && h.Format == tar.FormatGNU {
 			sp, err = r.oldGNUSparse(h)
 		}
@@ -302,7 +325,7 @@ func (r *Reader) Next() (*Entry, error) {
 		}
 		e.DataOffset = r.pos
 		e.DataEnd = r.pos + stored
-		r.stored, r.pad = stored, -stored&(blockSize-1)
+		r.stored, r.storedTotal, r.pad = stored, stored, -stored&(blockSize-1)
 		r.size = stored
 		if !hasStoredData(typ) {
 			r.size = 0
@@ -318,13 +341,64 @@ func (r *Reader) Next() (*Entry, error) {
 	}
 }
 
+// afterZeroBlock ends the archive after a zero block, as GNU tar does: it
+// reads the next header (with the extension headers before it); if that
+// is a zero block too, the archive ends quietly, otherwise with the
+// warning "A lone zero block at N", N the number of the block where that
+// reading stopped. It returns io.EOF, or an error of the stream.
+func (r *Reader) afterZeroBlock() error {
+	for {
+		at := r.pos / blockSize
+		err := r.readBlock()
+		switch {
+		case err == nil && r.blk.isZero():
+			return io.EOF
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+		case err != nil:
+			return r.fail(err)
+		case r.blk.checksum() == nil && r.blk[offType] != tar.TypeLink:
+			// GNU tar decodes the size of the header it reads, and
+			// fails on a bad one.
+			size, err := r.blk.number(offSize, 12, "size")
+			if err != nil {
+				return r.fail(fmt.Errorf("%w at offset %d", err, at*blockSize))
+			}
+			switch t := r.blk[offType]; t {
+			case tar.TypeXHeader, TypeSolarisXHeader, tar.TypeXGlobalHeader:
+				// GNU tar parses them as it reads them.
+				if _, err := r.readPAX(size, t == tar.TypeXGlobalHeader); err == nil {
+					r.unknown = nil // never applied to a member
+					continue
+				} else if err != io.ErrUnexpectedEOF {
+					return r.fail(fmt.Errorf("%w (header at offset %d)", err, at*blockSize))
+				}
+				at = r.pos / blockSize
+			case tar.TypeGNULongName, tar.TypeGNULongLink:
+				if size >= 0 {
+					if err := r.skip(size + (-size & (blockSize - 1))); err == nil {
+						continue
+					} else if err != io.ErrUnexpectedEOF {
+						return r.fail(err)
+					}
+					at = r.pos / blockSize
+				}
+			}
+		}
+		r.warnf("A lone zero block at %d", at)
+		return io.EOF
+	}
+}
+
 // readPAX reads an extended header's records and its padding.
-func (r *Reader) readPAX(size int64) ([]paxRecord, error) {
+func (r *Reader) readPAX(size int64, global bool) ([]paxRecord, error) {
 	cr := &countReader{r: r.r, n: &r.pos}
 	lr := &io.LimitedReader{R: cr, N: size}
-	recs, err := parsePAX(lr, size, r.warn)
+	recs, unknown, err := parsePAX(lr, size)
 	if err != nil {
 		return nil, err
+	}
+	if !global { // GNU tar keeps unknown global keywords without a word
+		r.unknown = unknown
 	}
 	if err := r.skip(lr.N + (-size & (blockSize - 1))); err != nil {
 		return nil, err
@@ -361,10 +435,10 @@ type sparseInfo struct {
 // tar's xheader_decode does, and returns the PAX sparse information.
 func (r *Reader) apply(h *tar.Header, recs []paxRecord, havePAX bool) (sparseInfo, error) {
 	var sp sparseInfo
-	if !havePAX {
+	if len(recs) == 0 {
 		return sp, nil
 	}
-	if h.Format == tar.FormatUSTAR {
+	if havePAX && h.Format == tar.FormatUSTAR {
 		h.Format = tar.FormatPAX
 	}
 	sp.realSize = -1

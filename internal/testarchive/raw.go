@@ -13,7 +13,7 @@ import (
 
 // Magic values of RawHeader.Magic.
 const (
-	MagicUSTAR = "ustar\x0000"  // POSIX magic and version "00"
+	MagicUSTAR = "ustar\x0000" // POSIX magic and version "00"
 	MagicGNU   = "ustar  \x00" // old GNU magic and version
 	MagicV7    = ""            // no magic
 )
