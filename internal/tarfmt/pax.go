@@ -62,6 +62,12 @@ type paxRecord struct{ key, value string }
 // maxKeptValue are skipped without being held in memory. unknown lists
 // the keywords GNU tar does not know, in order.
 func parsePAX(r io.Reader, size int64) (recs []paxRecord, unknown []string, err error) {
+	defer func() {
+		if err == io.ErrUnexpectedEOF {
+			// The header ends (or the stream does) inside a record.
+			err = fmt.Errorf("%w: malformed extended header: a record runs past the header's end", ErrHeader)
+		}
+	}()
 	s := &byteScanner{br: bufio.NewReaderSize(io.LimitReader(r, size), 64<<10)}
 	bad := func(what string) error {
 		return fmt.Errorf("%w: malformed extended header: %s", ErrHeader, what)

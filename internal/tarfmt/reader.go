@@ -363,25 +363,21 @@ func (r *Reader) afterZeroBlock() error {
 			if err != nil {
 				return r.fail(fmt.Errorf("%w at offset %d", err, at*blockSize))
 			}
-			switch t := r.blk[offType]; t {
-			case tar.TypeXHeader, TypeSolarisXHeader, tar.TypeXGlobalHeader:
-				// GNU tar parses them as it reads them.
-				if _, err := r.readPAX(size, t == tar.TypeXGlobalHeader); err == nil {
-					r.unknown = nil // never applied to a member
-					continue
-				} else if err != io.ErrUnexpectedEOF {
+			switch r.blk[offType] {
+			case tar.TypeXGlobalHeader:
+				// GNU tar parses global headers as it reads them (others
+				// when it applies them to their member).
+				if _, err := r.readPAX(size, true); err != nil {
 					return r.fail(fmt.Errorf("%w (header at offset %d)", err, at*blockSize))
 				}
-				at = r.pos / blockSize
-			case tar.TypeGNULongName, tar.TypeGNULongLink:
-				if size >= 0 {
-					if err := r.skip(size + (-size & (blockSize - 1))); err == nil {
-						continue
-					} else if err != io.ErrUnexpectedEOF {
-						return r.fail(err)
-					}
-					at = r.pos / blockSize
+				r.unknown = nil // never applied to a member
+				continue
+			case tar.TypeXHeader, TypeSolarisXHeader, tar.TypeGNULongName, tar.TypeGNULongLink:
+				// A stream ending inside them is an error to GNU tar.
+				if err := r.skip(size + (-size & (blockSize - 1))); err != nil {
+					return r.fail(err)
 				}
+				continue
 			}
 		}
 		r.warnf("A lone zero block at %d", at)
