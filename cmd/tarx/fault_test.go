@@ -101,33 +101,33 @@ func setIndexVersion(t *testing.T, path string, version uint32) {
 	}
 }
 
-// indexUsed returns how many bytes of the bbolt file at path hold pages
-// in use (the high-water mark); the rest of the file is preallocated.
-func indexUsed(t *testing.T, path string) int {
+// viewIndex runs fn in a read-only transaction on the bbolt index at
+// path.
+func viewIndex(t *testing.T, path string, fn func(tx *bolt.Tx)) {
 	t.Helper()
 	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var size int64
-	db.View(func(tx *bolt.Tx) error { size = tx.Size(); return nil })
-	return int(size)
+	db.View(func(tx *bolt.Tx) error { fn(tx); return nil })
 }
 
-func indexVersion(t *testing.T, path string) uint32 {
+// indexUsed returns how many bytes of the bbolt file at path hold pages
+// in use (the high-water mark); the rest of the file is preallocated.
+func indexUsed(t *testing.T, path string) (used int) {
 	t.Helper()
-	db, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var v uint32
-	db.View(func(tx *bolt.Tx) error {
+	viewIndex(t, path, func(tx *bolt.Tx) { used = int(tx.Size()) })
+	return used
+}
+
+// indexVersion returns meta/version of the bbolt index at path, or 0.
+func indexVersion(t *testing.T, path string) (v uint32) {
+	t.Helper()
+	viewIndex(t, path, func(tx *bolt.Tx) {
 		if meta := tx.Bucket([]byte("meta")); meta != nil && len(meta.Get([]byte("version"))) == 4 {
 			v = binary.BigEndian.Uint32(meta.Get([]byte("version")))
 		}
-		return nil
 	})
 	return v
 }

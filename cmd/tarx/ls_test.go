@@ -194,6 +194,15 @@ func npmPack(t *testing.T) string {
 	return p
 }
 
+// listArgs returns the arguments of tar -tzf and tarx ls for the archive
+// p, or of tar -tvzf and tarx ls -l if long.
+func listArgs(p string, long bool) (tarArgs, tarxArgs []string) {
+	if long {
+		return []string{"-tvzf", p}, []string{"ls", "-l", p}
+	}
+	return []string{"-tzf", p}, []string{"ls", p}
+}
+
 // diffLines describes the lines that differ between want and got.
 func diffLines(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
@@ -233,10 +242,7 @@ func TestLs_MatchesGNUTar(t *testing.T) {
 			for _, locale := range []string{"C", "C.UTF-8"} {
 				t.Setenv("LC_ALL", locale)
 				for _, long := range []bool{false, true} {
-					tarArgs, tarxArgs := []string{"-tzf", p}, []string{"ls", p}
-					if long {
-						tarArgs, tarxArgs = []string{"-tvzf", p}, []string{"ls", "-l", p}
-					}
+					tarArgs, tarxArgs := listArgs(p, long)
 					want := gnuTarList(t, tarArgs...)
 					r := runTarx(t, tarxArgs...)
 					if !checkSucceeded(t, r, "") {
@@ -275,10 +281,7 @@ func TestLs_AbsoluteNames(t *testing.T) {
 	p := writeGz(t, "abs.tar.gz", testarchive.Tar(t, entries, tar.FormatPAX))
 	var bugs []string
 	for _, long := range []bool{false, true} {
-		tarArgs, tarxArgs := []string{"-tzf", p}, []string{"ls", p}
-		if long {
-			tarArgs, tarxArgs = []string{"-tvzf", p}, []string{"ls", "-l", p}
-		}
+		tarArgs, tarxArgs := listArgs(p, long)
 		want := gnuTarList(t, tarArgs...)
 		r := runTarx(t, tarxArgs...)
 		if r.code != 0 {
