@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/tarx-dev/tarx/index"
@@ -34,9 +33,7 @@ func TestCorruptMember_OneMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A span shorter than "middle", so that extract writes it in pieces.
-	if _, stderr, code := runTarx(t, "index", p, "--span", "64K"); code != 0 {
-		t.Fatalf("index: exit %d: %s", code, stderr)
-	}
+	mustRun(t, "index", p, "--span", "64K")
 	st, err := os.Stat(p)
 	if err != nil {
 		t.Fatal(err)
@@ -85,12 +82,9 @@ func TestCorruptMember_OneMessage(t *testing.T) {
 		{"get", p, "middle", "-C", filepath.Join(dir, "get")},
 		{"extract", p, "-C", filepath.Join(dir, "extract")},
 	} {
-		_, stderr, code := runTarx(t, args...)
-		if code != 1 {
-			t.Errorf("%s: exit %d, want 1", args[0], code)
-		}
-		if lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n"); len(lines) != 1 || lines[0] != want {
-			t.Errorf("tarx %s: stderr %q\nwant %q", strings.Join(args, " "), stderr, want+"\n")
+		r := runTarx(t, args...)
+		if r.code != 1 || r.stderr != want+"\n" {
+			t.Errorf("%v\nwant exit 1 and stderr %q", r, want+"\n")
 		}
 	}
 	for _, sub := range []string{"get", "extract"} {
@@ -98,12 +92,4 @@ func TestCorruptMember_OneMessage(t *testing.T) {
 			t.Errorf("%s left the corrupt member behind: %v", sub, err)
 		}
 	}
-}
-
-// runTarx runs a tarx command line in-process.
-func runTarx(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"tarx"}, args...), &out, &errb)
-	return out.String(), errb.String(), code
 }
