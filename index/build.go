@@ -31,7 +31,7 @@ const commitBytes = 32 << 20
 // path. size is the archive's size if known (for progress), else -1.
 // identity is called after the pass to say which archive was read. The
 // caller owns path and removes it on error.
-func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *Options) (Info, error) {
+func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *BuildOptions) (Info, error) {
 	start := time.Now()
 	info := Info{Span: opts.Span, ToolVersion: opts.ToolVersion}
 	if info.Span <= 0 {
@@ -101,7 +101,7 @@ type passResult struct {
 // pass reads the gzip archive r of the given size once: one goroutine
 // inflates it, emitting checkpoints every span bytes; a second parses the
 // tar stream and checksums members; sink consumes both on a third.
-func pass(ctx context.Context, r io.Reader, size, span int64, opts *Options,
+func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
 	sink func(<-chan gzseek.Checkpoint, <-chan Member) error) (passResult, error) {
 	var res passResult
 	g, gctx := errgroup.WithContext(ctx)

@@ -79,10 +79,10 @@ func TestOpen_Canceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0
-	a, err := Open(ctx, p, Options{Progress: func(done, total int64) {
+	a, err := Open(ctx, p, Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		calls++
 		cancel()
-	}})
+	}}})
 	if !errors.Is(err, context.Canceled) {
 		if err == nil {
 			a.Close()
@@ -143,9 +143,9 @@ func TestOpen_LeftoverTemp(t *testing.T) {
 // the first progress report; the parent kills it then.
 func childBuild() error {
 	var once sync.Once
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{Progress: func(done, total int64) {
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		once.Do(func() { fmt.Println("building") })
-	}})
+	}}})
 	if err != nil {
 		return err
 	}
@@ -165,10 +165,10 @@ func childOpen() error {
 		return err
 	}
 	var res childResult
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{
 		Progress: func(int64, int64) { res.Progress++ },
 		Warn:     func(msg string) { fmt.Fprintln(os.Stderr, msg) },
-	})
+	}})
 	if err != nil {
 		return err
 	}
@@ -271,10 +271,10 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			a, err := Open(context.Background(), p, Options{
+			a, err := Open(context.Background(), p, Options{BuildOptions: BuildOptions{
 				Progress: func(int64, int64) { progress[i].Add(1) },
 				Warn:     func(string) { warnings.Add(1) },
-			})
+			}})
 			if err != nil {
 				errs[i] = err
 				return

@@ -59,8 +59,8 @@ func (a *Archive) Members(fn func(*Member) error) error {
 	})
 }
 
-// Member returns the member with sequence number seq.
-func (a *Archive) Member(seq int64) (*Member, error) {
+// member returns the member with sequence number seq.
+func (a *Archive) member(seq int64) (*Member, error) {
 	var found *Member
 	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
@@ -137,9 +137,9 @@ func (a *Archive) lookup(name string) (*Member, int, error) {
 	return found, count, err
 }
 
-// CheckpointBefore returns the last checkpoint at or before the
-// decompressed offset off, without its window.
-func (a *Archive) CheckpointBefore(off int64) (gzseek.Checkpoint, error) {
+// checkpointAt returns the last checkpoint at or before the decompressed
+// offset off, without its window.
+func (a *Archive) checkpointAt(off int64) (gzseek.Checkpoint, error) {
 	var cp gzseek.Checkpoint
 	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error

@@ -15,7 +15,7 @@ import (
 func TestOpen_Fixtures(t *testing.T) {
 	for _, fx := range testarchive.Fixtures(t) {
 		t.Run(fx.Name, func(t *testing.T) {
-			a := mustOpen(t, writeArchive(t, fx.Data), Options{Span: 16 << 10})
+			a := mustOpen(t, writeArchive(t, fx.Data), Options{BuildOptions: BuildOptions{Span: 16 << 10}})
 			defer a.Close()
 			ms := members(t, a)
 			tr := tar.NewReader(testarchive.Gunzip(t, fx.Data))

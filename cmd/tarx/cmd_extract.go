@@ -172,12 +172,11 @@ func extractStream(ctx context.Context, o extractOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
-	opts := o.openOptions()
-	opts.IndexPath = o.saveIndex
+	opts := o.buildOptions()
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
 		return s.Member(m.Seq, &m.Header, data)
 	}
-	_, err = index.Scan(ctx, o.stdin, opts)
+	_, err = index.Scan(ctx, o.stdin, o.saveIndex, opts)
 	res, cerr := s.Close()
 	if err != nil {
 		return o.errorf(err)

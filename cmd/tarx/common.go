@@ -54,11 +54,15 @@ func action[O any](from func(*cli.Context) (O, error), run func(context.Context,
 // openOptions returns the index options set by the global flags.
 func (o commonOptions) openOptions() index.Options {
 	return index.Options{
-		IndexPath:   o.indexPath,
-		NoReindex:   o.noReindex,
-		ToolVersion: toolVersion(),
-		Warn:        o.warn,
+		IndexPath:    o.indexPath,
+		NoReindex:    o.noReindex,
+		BuildOptions: o.buildOptions(),
 	}
+}
+
+// buildOptions returns the options of an index build.
+func (o commonOptions) buildOptions() index.BuildOptions {
+	return index.BuildOptions{ToolVersion: toolVersion(), Warn: o.warn}
 }
 
 // warn prints a notice on stderr.
