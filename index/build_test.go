@@ -180,16 +180,6 @@ func childOpen() error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// testBinary returns the path of the running test binary.
-func testBinary(t *testing.T) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	return exe
-}
-
 // TestOpen_Killed kills a process with SIGKILL in the middle of a build:
 // its temporary file stays behind, and the next Open builds the index and
 // removes it.
@@ -198,7 +188,7 @@ func TestOpen_Killed(t *testing.T) {
 	p := writeArchive(t, gz)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := childCommand(ctx, testBinary(t), "build", envArchive+"="+p)
+	cmd := childCommand(ctx, testarchive.TestBinary(t), "build", envArchive+"="+p)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -315,7 +305,7 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 // processes at once: one builds, the others wait and use its index.
 func TestOpen_ConcurrentProcesses(t *testing.T) {
 	p := writeArchive(t, bigArchive(t, 12<<20))
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	const n = 4
 	type child struct {
 		cmd            *exec.Cmd

@@ -357,7 +357,7 @@ func checkIndexFile(tb testing.TB, ipath string) {
 // runs in a child process, since reading a page of a memory-mapped file
 // beyond its end kills the process with SIGBUS.
 func TestOpen_TruncatedIndex(t *testing.T) {
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	gz, _ := namedArchive(t, "a.bin", 1)
 	tests := []struct {
 		name string

@@ -163,7 +163,7 @@ func extractStdin(t *testing.T, gz []byte, dir string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := tarxCommand(ctx, testBinary(t), "extract", "-", "-C", dir)
+	cmd := tarxCommand(ctx, testarchive.TestBinary(t), "extract", "-", "-C", dir)
 	cmd.Stdin = bytes.NewReader(gz)
 	return execTarx(t, cmd)
 }

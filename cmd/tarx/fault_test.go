@@ -143,7 +143,7 @@ func indexVersion(t *testing.T, path string) (v uint32) {
 // damaged bbolt file can make a reader fault, which would take the whole
 // test binary down.
 func TestStaleIndex(t *testing.T) {
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	// Many small members, so that the index has many pages.
 	sizes := []int{100 << 10, 300 << 10, 5000, 200 << 10}
 	for range 400 {
@@ -258,7 +258,7 @@ func TestStaleIndex(t *testing.T) {
 			if tt.indexFlag {
 				// A copy of the index, given with --index.
 				copyPath := filepath.Join(dir, "old.tarx")
-				copyFile(t, index, copyPath, 0o644)
+				testarchive.CopyFile(t, index, copyPath, 0o644)
 				index = copyPath
 				global = []string{"--index", index}
 			}
@@ -365,7 +365,7 @@ func TestUnprivileged(t *testing.T) {
 	bin := filepath.Join(base, "bin")
 	os.Mkdir(bin, 0o755)
 	exe := filepath.Join(bin, "tarx")
-	copyFile(t, testBinary(t), exe, 0o755)
+	testarchive.CopyFile(t, testarchive.TestBinary(t), exe, 0o755)
 
 	ro := filepath.Join(base, "ro")
 	os.Mkdir(ro, 0o755)
@@ -464,25 +464,6 @@ func changedMembers(t *testing.T, tarBytes, gz []byte) []string {
 		if end > int64(len(got)) || !bytes.Equal(got[start:end], tarBytes[start:end]) {
 			changed = append(changed, h.Name)
 		}
-	}
-}
-
-func copyFile(t *testing.T, src, dst string, perm os.FileMode) {
-	t.Helper()
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -169,17 +169,6 @@ func mustRun(t *testing.T, args ...string) result {
 	return r
 }
 
-// testBinary returns the path of the test binary, which runs tarx in the
-// role "tarx".
-func testBinary(t *testing.T) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	return exe
-}
-
 // tarxCommand returns a command that runs tarx with args in a new process
 // of the test binary exe. Callers may set its standard input, add to its
 // environment or change its credentials before execTarx.
