@@ -19,7 +19,7 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 	}
 	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
 	if err != nil {
-		return fmt.Errorf("%w: member chunk: %v", ErrFormat, err)
+		return fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
 	}
 	r := recordReader{b: raw}
 	var prevEnd int64
