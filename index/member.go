@@ -31,8 +31,7 @@ type Member struct {
 	// included as zeros.
 	CRC uint32
 	// Superseded reports that extraction replaces the member: a later
-	// member has the same path (after internal/tarname's cleaning), or
-	// later members are under its path and make it a directory. It is
+	// member has the same path (after internal/tarname's cleaning). It is
 	// derived from the directory tree when members are read, not stored
 	// in the member's record.
 	Superseded bool

@@ -286,11 +286,11 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 			}
 			raw = appendEntry(raw, name, &v)
 			n++
+			// Extraction replaces all but the last member of a path. (A
+			// member that later members make a directory is not
+			// superseded: extraction meets it and the Writer decides.)
 			for _, s := range v.seqs[:max(len(v.seqs)-1, 0)] {
 				sup.add(s)
-			}
-			if v.kind == entryImplicit && len(v.seqs) > 0 {
-				sup.add(v.seqs[len(v.seqs)-1])
 			}
 			return nil
 		})
