@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,21 @@ func TestScale(t *testing.T) {
 		}
 	}
 
+	// -T: a thousand names as GNU tar reads them, in one pass.
+	list := filepath.Join(dir, "names")
+	if err := os.WriteFile(list, []byte(strings.Join(d007, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refT, gotT := filepath.Join(dir, "refT"), filepath.Join(dir, "gotT")
+	os.MkdirAll(refT, 0o755)
+	if out, err := exec.Command("tar", "-xzf", p, "-C", refT, "-T", list).CombinedOutput(); err != nil {
+		t.Fatalf("tar -T: %v\n%s", err, out)
+	}
+	mustRun(t, "get", p, "-T", list, "-C", gotT)
+	if diffs := testarchive.DiffTrees(testarchive.Snapshot(t, refT), testarchive.Snapshot(t, gotT), map[string]int64{"d007": testarchive.AnyTime}); len(diffs) > 0 {
+		t.Errorf("get -T: %d differences with tar -T, first: %q", len(diffs), diffs[:min(len(diffs), 5)])
+	}
+
 	ref := filepath.Join(dir, "ref")
 	testarchive.GNUTarExtract(t, p, ref)
 	got := filepath.Join(dir, "got")
@@ -147,4 +163,27 @@ func memTempDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// TestGet_FilesFrom selects members by -T FILE and -T - with --null: names
+// are literal (a name with glob syntax selects only itself), a missing
+// name is reported, and get -T needs no NAME argument.
+func TestGet_FilesFrom(t *testing.T) {
+	dir := t.TempDir()
+	entries := []testarchive.Entry{
+		regEntry("a/[x]", "bracket"), regEntry("a/x", "plain"), regEntry("b*", "star"), regEntry("bb", "bb"),
+	}
+	p := writeArchive(t, "t.tar.gz", testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
+	list := filepath.Join(dir, "list")
+	os.WriteFile(list, []byte("a/[x]\nb*\n\nmissing\n"), 0o644)
+	r := runTarx(t, "get", p, "-T", list, "-O")
+	if r.stdout != "bracketstar" || r.code != 1 || !strings.Contains(r.stderr, "missing: not found in archive") {
+		t.Errorf("get -T %s -O: %v", list, r)
+	}
+	out := filepath.Join(dir, "out")
+	os.WriteFile(list, []byte("a/[x]\x00bb\x00"), 0o644)
+	mustRun(t, "get", p, "-T", list, "--null", "-C", out)
+	if got, want := treeOf(t, out), []string{"a/", "a/[x] (7 bytes, 6f74a773)", "bb (2 bytes, 3f2bab85)"}; !slices.Equal(got, want) {
+		t.Errorf("get -T --null: extracted %q, want %q", got, want)
+	}
 }
