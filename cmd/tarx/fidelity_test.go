@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
@@ -17,7 +21,7 @@ import (
 // runs in the test as the oracle.
 
 // gnuTarRun runs GNU tar with args, or skips the test if it is missing.
-func gnuTarRun(t *testing.T, args ...string) gxResult {
+func gnuTarRun(t *testing.T, args ...string) result {
 	t.Helper()
 	if out, err := exec.Command("tar", "--version").Output(); err != nil || !bytes.Contains(out, []byte("GNU tar")) {
 		t.Skip("GNU tar is not installed as tar")
@@ -33,7 +37,7 @@ func gnuTarRun(t *testing.T, args ...string) gxResult {
 		}
 		code = ee.ExitCode()
 	}
-	return gxResult{code, stdout.String(), stderr.String()}
+	return result{args: args, code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // warnings returns the diagnostics of stderr without the program's name,
@@ -58,7 +62,7 @@ func warnings(stderr string) []string {
 
 // sameAnswer checks that tarx answered as GNU tar did: both succeed with
 // the same warnings, or both fail.
-func sameAnswer(t *testing.T, what string, got, gnu gxResult) {
+func sameAnswer(t *testing.T, what string, got, gnu result) {
 	t.Helper()
 	if (got.code == 0) != (gnu.code == 0) {
 		t.Errorf("%s: tarx exit %d, GNU tar exit %d\ntarx stderr: %s\ntar stderr: %s", what, got.code, gnu.code, got.stderr, gnu.stderr)
@@ -82,7 +86,7 @@ func TestFidelity_GNUCases(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Log(c.Doc)
 			gz := testarchive.Gzip(t, c.Tar, testarchive.GoLevel6)
-			p := gxArchiveFile(t, gz)
+			p := writeArchive(t, "archive.tar.gz", gz)
 			tmp := t.TempDir()
 			ref := filepath.Join(tmp, "gnu")
 			if err := os.Mkdir(ref, 0o755); err != nil {
@@ -98,7 +102,7 @@ func TestFidelity_GNUCases(t *testing.T) {
 
 			// Cold: extract with no index yet reads the archive once.
 			cold := filepath.Join(tmp, "cold")
-			r := gxRun(t, "extract", p, "-C", cold)
+			r := runTarx(t, "extract", p, "-C", cold)
 			sameAnswer(t, "extract (cold)", r, gX)
 			if !c.Fails {
 				sameTree(t, "extract (cold)", ref, cold)
@@ -106,9 +110,9 @@ func TestFidelity_GNUCases(t *testing.T) {
 
 			for _, l := range []struct {
 				args []string
-				gnu  gxResult
+				gnu  result
 			}{{[]string{"ls", p}, gList}, {[]string{"ls", "-l", p}, gLong}} {
-				r := gxRun(t, l.args...)
+				r := runTarx(t, l.args...)
 				what := strings.Join(l.args[:len(l.args)-1], " ")
 				sameAnswer(t, what, r, l.gnu)
 				switch {
@@ -122,7 +126,7 @@ func TestFidelity_GNUCases(t *testing.T) {
 				}
 			}
 
-			r = gxRun(t, "get", "-O", p, "**")
+			r = runTarx(t, "get", "-O", p, "**")
 			sameAnswer(t, "get -O", r, gOut)
 			if r.code == 0 && r.stdout != gOut.stdout {
 				t.Errorf("get -O: %q, GNU tar -xO: %q", r.stdout, gOut.stdout)
@@ -130,11 +134,52 @@ func TestFidelity_GNUCases(t *testing.T) {
 			if gList.code != 0 {
 				return // no index to use
 			}
+			// cat and the FS, member by member, against tar -xO NAME.
+			a, err := index.Open(context.Background(), p, index.Options{NoBuild: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			fsys, err := a.FS()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked := 0
+			err = a.Members(func(m *index.Member) error {
+				name := m.Header.Name
+				want := gnuTarRun(t, "-xOzf", p, name)
+				if !tarfmt.Regular(m.Header.Typeflag) || want.code != 0 || strings.Count(gList.stdout, name+"\n") != 1 {
+					return nil
+				}
+				checked++
+				if r := runTarx(t, "cat", p, name); r.code != 0 || r.stdout != want.stdout {
+					t.Errorf("cat %s: %v %q, GNU tar -xO: %q", name, r, r.stdout, want.stdout)
+				}
+				if fs.ValidPath(name) {
+					if b, err := fs.ReadFile(fsys, name); err != nil || string(b) != want.stdout {
+						t.Errorf("FS %s: %q, %v; GNU tar -xO: %q", name, b, err, want.stdout)
+					}
+				}
+				return nil
+			})
+			if err != nil || checked == 0 {
+				t.Fatalf("members compared with tar -xO NAME: %d, %v", checked, err)
+			}
+
+			get := filepath.Join(tmp, "get")
+			sameAnswer(t, "get -C", runTarx(t, "get", p, "**", "-C", get), gX)
 			indexed := filepath.Join(tmp, "indexed")
-			sameAnswer(t, "extract (indexed)", gxRun(t, "extract", p, "-C", indexed), gX)
+			sameAnswer(t, "extract (indexed)", runTarx(t, "extract", p, "-C", indexed), gX)
 			stdin := filepath.Join(tmp, "stdin")
-			sameAnswer(t, "extract -", gxExec(t, gz, "extract", "-", "-C", stdin), gX)
+			exe, err := os.Executable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := tarxCommand(context.Background(), exe, "extract", "-", "-C", stdin)
+			cmd.Stdin = bytes.NewReader(gz)
+			sameAnswer(t, "extract -", execTarx(t, cmd), gX)
 			if !c.Fails {
+				sameTree(t, "get -C", ref, get)
 				sameTree(t, "extract (indexed)", ref, indexed)
 				sameTree(t, "extract -", ref, stdin)
 			}
