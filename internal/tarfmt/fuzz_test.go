@@ -34,7 +34,7 @@ func FuzzReader(f *testing.F) {
 				return
 			}
 			if e.HeaderOffset < prevEnd || e.DataOffset <= e.HeaderOffset || e.DataEnd < e.DataOffset ||
-				e.HeaderOffset%blockSize != 0 || e.DataOffset%blockSize != 0 || e.DataEnd > int64(len(b)) && false {
+				e.HeaderOffset%blockSize != 0 || e.DataOffset%blockSize != 0 {
 				t.Fatalf("offsets %d %d %d after %d", e.HeaderOffset, e.DataOffset, e.DataEnd, prevEnd)
 			}
 			prevEnd = e.DataEnd
@@ -265,4 +265,35 @@ func fuzzProgram(_ testing.TB, prog []byte) []byte {
 		}
 	}
 	return tw.End().Bytes()
+}
+
+// FuzzParsePAX checks the extended header parser: no panic, and every
+// record it returns has a keyword without '=' or NUL (maybe empty, which
+// GNU tar ignores as unknown), and the records fit in the header.
+func FuzzParsePAX(f *testing.F) {
+	f.Add(testarchive.PAXRecords("path", "a/b", "mtime", "1.5", "zz.unknown", "v"))
+	f.Add([]byte("17 comment=hello\n\x00\x00"))
+	f.Add([]byte("9999 path=x\n"))
+	f.Add([]byte("  12 \tpath=x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, unknown, err := parsePAX(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		total := 0
+		for _, r := range recs {
+			if bytes.ContainsAny([]byte(r.key), "=\x00") { // "" is an unknown keyword to GNU tar
+				t.Fatalf("keyword %q", r.key)
+			}
+			total += len(r.key) + len(r.value) + 3
+		}
+		if total > len(b) {
+			t.Fatalf("%d bytes of records from a header of %d", total, len(b))
+		}
+		for _, k := range unknown {
+			if knownKeyword(k) {
+				t.Fatalf("known keyword %q reported unknown", k)
+			}
+		}
+	})
 }

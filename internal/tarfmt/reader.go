@@ -198,8 +198,8 @@ func (r *Reader) fail(err error) error {
 // Next advances to the next entry, skipping what is left of the current
 // one. At the end of the archive it returns io.EOF: after two zero
 // blocks, at the end of the stream, or after a lone zero block followed by
-// something else (with GNU tar's warning "A lone zero block at N", N the
-// number of blocks up to and including the zero block). Extended headers
+// something else (with GNU tar's warning "A lone zero block at N": see
+// afterZeroBlock). Extended headers
 // ('x', 'X'), GNU long names and links ('L', 'K') and global headers ('g')
 // are read as part of the entry they precede.
 func (r *Reader) Next() (*Entry, error) {
