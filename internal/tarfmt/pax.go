@@ -68,7 +68,8 @@ func parsePAX(r io.Reader, size int64) (recs []paxRecord, unknown []string, err 
 			err = fmt.Errorf("%w: malformed extended header: a record runs past the header's end", ErrHeader)
 		}
 	}()
-	s := &byteScanner{br: bufio.NewReaderSize(io.LimitReader(r, size), 64<<10)}
+	// Most extended headers are a few hundred bytes: size the buffer so.
+	s := &byteScanner{br: bufio.NewReaderSize(io.LimitReader(r, size), int(min(max(size, 16), 64<<10)))}
 	bad := func(what string) error {
 		return fmt.Errorf("%w: malformed extended header: %s", ErrHeader, what)
 	}

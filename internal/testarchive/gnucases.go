@@ -29,7 +29,7 @@ func GNUCases() []RawCase {
 			File("q-type", 'Q', []byte("qqq")).
 			File("ctl-type", 0x01, []byte("one"))))
 
-	pax := PAXRecords("mtime", "1234567890", "path", "sun/long-name.txt", "uname", "sun")
+	pax := PAXRecords("mtime", "1234567890", "path", "sun-long-name.txt", "uname", "sun")
 	add("solaris-X", "a type 'X' extended header (Solaris, old Sun tar) with mtime, path and uname "+
 		"before a regular file: GNU tar applies it as a PAX header",
 		after(new(RawTar).PAX('X', "./PaxHeaders.378/f", pax).File("f", '0', []byte("sun\n"))))
