@@ -31,9 +31,9 @@ func lsCommand() *cli.Command {
 // lsOptions are the options of tarx ls.
 type lsOptions struct {
 	commonOptions
-	match *match.Matcher // the members to list, from the patterns
-	long  bool           // --long
-	json  bool           // --json
+	patterns []string // the members to list (all if none)
+	long     bool     // --long
+	json     bool     // --json
 }
 
 func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
@@ -41,11 +41,10 @@ func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
 	if err != nil {
 		return lsOptions{}, err
 	}
-	m, err := match.New(c.Args().Tail())
-	if err != nil {
-		return lsOptions{}, usagef("%v", err)
+	if err := checkPatterns(c.Args().Tail()); err != nil {
+		return lsOptions{}, err
 	}
-	return lsOptions{commonOptions: common, match: m, long: c.Bool("long"), json: c.Bool("json")}, nil
+	return lsOptions{commonOptions: common, patterns: c.Args().Tail(), long: c.Bool("long"), json: c.Bool("json")}, nil
 }
 
 // runLs lists the members selected, in archive order. A build lists
@@ -57,9 +56,6 @@ func runLs(ctx context.Context, o lsOptions) error {
 	l := newLister()
 	enc := json.NewEncoder(w)
 	list := func(mem *index.Member) error {
-		if !o.match.Match(mem.Header.Name) {
-			return nil
-		}
 		switch {
 		case o.json:
 			return enc.Encode(jsonMember(mem))
@@ -71,11 +67,18 @@ func runLs(ctx context.Context, o lsOptions) error {
 			return err
 		}
 	}
+	sel, err := match.New(o.patterns)
+	if err != nil {
+		return usagef("%v", err)
+	}
 	opts := o.openOptions()
 	streamed := false
 	if !o.json { // JSON needs the CRC-32, known after a member
 		opts.OnMember = func(mem *index.Member, _ io.Reader) error {
 			streamed = true
+			if !sel.Match(mem.Header.Name) {
+				return nil
+			}
 			return list(mem)
 		}
 	}
@@ -84,13 +87,15 @@ func runLs(ctx context.Context, o lsOptions) error {
 		return err
 	}
 	defer a.Close()
+	unmatched := sel.Unmatched()
 	if !streamed {
-		err = a.Members(list)
+		// Select walks the directory tree under each pattern: listing
+		// one directory costs its members, not the archive's.
+		if unmatched, err = a.Select(o.patterns, list); err != nil {
+			return o.errorf(err)
+		}
 	}
-	if err != nil {
-		return o.errorf(err)
-	}
-	return o.notFound(o.match.Unmatched())
+	return o.notFound(unmatched)
 }
 
 // memberJSON is the --json form of a member.
