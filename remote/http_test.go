@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -49,26 +50,37 @@ func TestOpen_Identity(t *testing.T) {
 
 func TestReadAt_Sequential(t *testing.T) {
 	data := randomBytes(1_000_000, 2)
-	s := newServer(t, data)
-	o := mustOpen(t, s.url(), fast())
-	got := readAll(t, o, 1000)
-	if !bytes.Equal(got, data) {
-		t.Fatal("bytes differ")
-	}
-	st := o.Stats()
 	blocks := int64(len(data)+4095) / 4096
-	if st.BytesFetched != int64(len(data)) {
-		t.Errorf("fetched %d bytes, want %d (each block once)", st.BytesFetched, len(data))
-	}
-	// Read-ahead batches blocks into requests of several blocks.
-	if st.Requests > blocks/3 {
-		t.Errorf("%d requests for %d blocks: read-ahead did not batch", st.Requests, blocks)
-	}
-	o.mu.Lock()
-	cached := o.lru.Len()
-	o.mu.Unlock()
-	if cached > o.opts.cacheBlocks() {
-		t.Errorf("%d blocks cached, bound %d", cached, o.opts.cacheBlocks())
+	for _, tt := range []struct {
+		cache       int64
+		maxRequests int64
+	}{
+		{cache: 64 << 10, maxRequests: blocks / 3}, // read-ahead of 8 blocks
+		{cache: 8 << 10, maxRequests: blocks},      // two blocks: read-ahead of 1
+	} {
+		t.Run(fmt.Sprint(tt.cache), func(t *testing.T) {
+			s := newServer(t, data)
+			opts := fast()
+			opts.CacheSize = tt.cache
+			o := mustOpen(t, s.url(), opts)
+			got := readAll(t, o, 1000)
+			if !bytes.Equal(got, data) {
+				t.Fatal("bytes differ")
+			}
+			st := o.Stats()
+			if st.BytesFetched != int64(len(data)) {
+				t.Errorf("fetched %d bytes, want %d (each block once)", st.BytesFetched, len(data))
+			}
+			if st.Requests > tt.maxRequests {
+				t.Errorf("%d requests for %d blocks, want at most %d", st.Requests, blocks, tt.maxRequests)
+			}
+			o.mu.Lock()
+			cached := o.lru.Len()
+			o.mu.Unlock()
+			if cached > o.opts.cacheBlocks() {
+				t.Errorf("%d blocks cached, bound %d", cached, o.opts.cacheBlocks())
+			}
+		})
 	}
 }
 

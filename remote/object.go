@@ -258,7 +258,8 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	if o.failed != nil {
 		return nil, o.failed
 	}
-	ra := int64(min(o.streak(a, b), o.opts.readAhead()))
+	// Read-ahead beyond half the cache would evict itself before use.
+	ra := int64(min(o.streak(a, b), o.opts.readAhead(), o.opts.cacheBlocks()/2))
 	limit := min(b+ra, o.last)
 	res := make([]*block, 0, b-a+1)
 	for k := a; k <= b; k++ {
