@@ -194,7 +194,7 @@ func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := gzseek.Resume(a.f, a.info.ArchiveSize, cp)
+	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
 	if err != nil {
 		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
 	}
