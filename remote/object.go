@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"fmt"
@@ -204,8 +205,28 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 	if o.file != nil {
 		return io.NopCloser(io.NewSectionReader(o.file, off, max(o.id.Size-off, 0)))
 	}
+	if o.ranged && off >= 0 && off < o.id.Size {
+		// Start with the cached block off lies in, if any (such as the
+		// first block, read by Open).
+		o.mu.Lock()
+		b := o.blocks[off/o.bs]
+		o.mu.Unlock()
+		if b != nil && b.elem != nil {
+			start := b.idx * o.bs
+			rest := o.newBody(ctx, start+int64(len(b.data)), o.id.Size)
+			return &prefixed{Reader: io.MultiReader(bytes.NewReader(b.data[off-start:]), rest), rest: rest}
+		}
+	}
 	return o.newBody(ctx, off, o.id.Size)
 }
+
+// prefixed is a Stream that begins with cached bytes.
+type prefixed struct {
+	io.Reader
+	rest *body
+}
+
+func (p *prefixed) Close() error { return p.rest.Close() }
 
 // ReadAt reads len(p) bytes at off, from the cache or with range requests.
 func (o *Object) ReadAt(p []byte, off int64) (int, error) {

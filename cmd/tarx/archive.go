@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/remote"
 	"github.com/urfave/cli/v2"
 )
 
@@ -18,6 +19,41 @@ func indexOptions(c *cli.Context) index.Options {
 		NoReindex:   c.Bool("no-reindex"),
 		ToolVersion: toolVersion(),
 		Warn:        func(msg string) { fmt.Fprintf(errw, "tarx: %s\n", msg) },
+		Remote: remote.Options{
+			NoSignRequest: c.Bool("no-sign-request"),
+			EndpointURL:   c.String("endpoint-url"),
+		},
+	}
+}
+
+// shown returns an archive argument fit for messages: a remote location
+// without credentials or query.
+func shown(arg string) string {
+	if !remote.IsRemote(arg) {
+		return arg
+	}
+	if l, err := remote.ParseLocation(arg); err == nil {
+		return l.String()
+	}
+	return "(bad location)"
+}
+
+// track remembers an opened archive for --stats.
+func track(c *cli.Context, a *index.Archive) {
+	c.App.Metadata["archives"] = append(tracked(c), a)
+}
+
+func tracked(c *cli.Context) []*index.Archive {
+	as, _ := c.App.Metadata["archives"].([]*index.Archive)
+	return as
+}
+
+// printStats reports what the archives opened by the command cost.
+func printStats(c *cli.Context) {
+	for _, a := range tracked(c) {
+		arch, idx := a.Stats()
+		fmt.Fprintf(c.App.ErrWriter, "tarx: stats: %s: archive %d bytes in %d requests, index %d bytes in %d requests\n",
+			a.Info().Archive, arch.BytesFetched, arch.Requests, idx.BytesFetched, idx.Requests)
 	}
 }
 
@@ -36,8 +72,9 @@ func openWith(c *cli.Context, opts index.Options, open func(context.Context, str
 	a, err := open(c.Context, path, opts)
 	pb.done()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", shown(path), err)
 	}
+	track(c, a)
 	return a, nil
 }
 

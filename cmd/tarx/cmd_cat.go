@@ -40,7 +40,7 @@ func toStdout(c *cli.Context, patterns []string) error {
 		return err
 	}
 	defer a.Close()
-	path := c.Args().First()
+	path := shown(c.Args().First())
 	var picked []*index.Member
 	unmatched, err := a.Select(patterns, func(m *index.Member) error {
 		picked = append(picked, m)

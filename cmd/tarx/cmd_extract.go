@@ -47,8 +47,9 @@ func extractCommand() *cli.Command {
 				return extractCold(c)
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return fmt.Errorf("%s: %w", shown(path), err)
 			}
+			track(c, a)
 			defer a.Close()
 			return extractIndexed(c, a, c.Args().Tail())
 		},
@@ -58,7 +59,7 @@ func extractCommand() *cli.Command {
 // extractOptions returns the extraction options set by the flags.
 func extractOptions(c *cli.Context, patterns []string) extract.Options {
 	errw := c.App.ErrWriter
-	path := c.Args().First()
+	path := shown(c.Args().First())
 	jobs := 0
 	if c.Command.Name != "get" {
 		jobs = c.Int("jobs")
@@ -83,7 +84,7 @@ func extractIndexed(c *cli.Context, a *index.Archive, patterns []string) error {
 	}
 	res, err := extract.FromIndex(c.Context, a, extractOptions(c, patterns))
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Args().First(), err)
+		return fmt.Errorf("%s: %w", shown(c.Args().First()), err)
 	}
 	return finish(c, res)
 }
@@ -106,7 +107,7 @@ func extractCold(c *cli.Context) error {
 	path := c.Args().First()
 	s, err := extract.NewStreamer(c.Context, extractOptions(c, c.Args().Tail()))
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", shown(path), err)
 	}
 	streamed := false
 	opts := indexOptions(c)
@@ -117,11 +118,12 @@ func extractCold(c *cli.Context) error {
 	a, err := index.Open(c.Context, path, opts)
 	res, cerr := s.Close()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", shown(path), err)
 	}
+	track(c, a)
 	defer a.Close()
 	if cerr != nil {
-		return fmt.Errorf("%s: %w", path, cerr)
+		return fmt.Errorf("%s: %w", shown(path), cerr)
 	}
 	if !streamed {
 		// Another process built the index meanwhile: use it.

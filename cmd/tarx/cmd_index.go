@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tarx-dev/tarx/index"
@@ -15,10 +16,14 @@ func indexCommand() *cli.Command {
 		ArgsUsage: "ARCHIVE",
 		Description: "Reads ARCHIVE once and writes its index: gzip checkpoints every --span bytes of\n" +
 			"output and every tar member. A valid index is kept unless --force.\n\n" +
-			"Example:\n   tarx index big.tar.gz --span 4M",
+			"A remote ARCHIVE (https://, s3://BUCKET/KEY) is streamed once; its index goes to\n" +
+			"--index or the user cache, and with --upload beside the archive as well.\n\n" +
+			"Examples:\n   tarx index big.tar.gz --span 4M\n" +
+			"   tarx index s3://bucket/big.tar.gz --upload",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
+			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
@@ -27,13 +32,16 @@ func indexCommand() *cli.Command {
 			if c.NArg() > 1 {
 				return usagef("index: too many arguments")
 			}
+			if c.Bool("upload") && !strings.HasPrefix(c.Args().First(), "s3://") {
+				return usagef("index: --upload needs an s3://BUCKET/KEY archive")
+			}
 			span, err := parseSize(c.String("span"))
 			if err != nil {
 				return err
 			}
 			opts := indexOptions(c)
 			opts.Span = span
-			path := c.Args().First()
+			path := shown(c.Args().First())
 			open := index.Open
 			if c.Bool("force") {
 				open = index.Build
@@ -48,6 +56,13 @@ func indexCommand() *cli.Command {
 			fmt.Fprintf(c.App.Writer, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
 				path, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
 				time.Since(start).Round(time.Millisecond))
+			if c.Bool("upload") {
+				dst, err := a.Publish(c.Context, opts.Remote)
+				if err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+				fmt.Fprintf(c.App.Writer, "%s: index uploaded to %s\n", path, dst)
+			}
 			return nil
 		},
 	}

@@ -55,7 +55,7 @@ func lsCommand() *cli.Command {
 				}
 			})
 			if err != nil {
-				return fmt.Errorf("%s: %w", c.Args().First(), err)
+				return fmt.Errorf("%s: %w", shown(c.Args().First()), err)
 			}
 			return notFound(c, m.Unmatched())
 		},
@@ -100,7 +100,7 @@ func notFound(c *cli.Context, missing []string) error {
 		return nil
 	}
 	for _, n := range missing {
-		fmt.Fprintf(c.App.ErrWriter, "tarx: %s: %s: not found in archive\n", c.Args().First(), n)
+		fmt.Fprintf(c.App.ErrWriter, "tarx: %s: %s: not found in archive\n", shown(c.Args().First()), n)
 	}
 	return &exitError{code: 1}
 }

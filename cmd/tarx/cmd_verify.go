@@ -23,7 +23,7 @@ func verifyCommand() *cli.Command {
 				return err
 			}
 			defer a.Close()
-			path := c.Args().First()
+			path := shown(c.Args().First())
 			pb := newProgress(c.App.ErrWriter, "verifying")
 			problems, err := a.Verify(c.Context, pb.update)
 			pb.done()
