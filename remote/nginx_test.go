@@ -3,107 +3,16 @@ package remote
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/tarx-dev/tarx/internal/testserver"
 )
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitPort waits until something accepts connections on addr.
-func waitPort(t *testing.T, addr string, limit time.Duration, exited <-chan error) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			t.Fatalf("server exited before listening on %s: %v", addr, err)
-		default:
-		}
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			c.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nothing listens on %s after %v", addr, limit)
-}
-
-// startNginx serves a new directory with Debian's nginx on a loopback port
-// and returns the directory and the base URL.
-func startNginx(t *testing.T) (string, string) {
-	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		t.Skip("nginx not installed (Debian package nginx; .ci/run installs it)")
-	}
-	dir := t.TempDir()
-	www := filepath.Join(dir, "www")
-	if err := os.Mkdir(www, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	port := freePort(t)
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path %[1]s/tmp-body;
-	proxy_temp_path %[1]s/tmp-proxy;
-	fastcgi_temp_path %[1]s/tmp-fastcgi;
-	uwsgi_temp_path %[1]s/tmp-uwsgi;
-	scgi_temp_path %[1]s/tmp-scgi;
-	server {
-		listen 127.0.0.1:%[2]d;
-		root %[3]s;
-		location /denied/ { deny all; }
-	}
-}
-`, dir, port, www)
-	confPath := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-e", filepath.Join(dir, "error.log"), "-p", dir, "-c", confPath)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start nginx: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	waitPort(t, addr, 10*time.Second, exited)
-	return www, "http://" + addr
-}
-
 func TestNginx(t *testing.T) {
-	www, base := startNginx(t)
+	www, base := testserver.Nginx(t)
 	data := randomBytes(1_500_000, 20)
 	path := filepath.Join(www, "a.tar.gz")
 	if err := os.WriteFile(path, data, 0o644); err != nil {

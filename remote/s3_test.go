@@ -2,157 +2,13 @@ package remote
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/tarx-dev/tarx/internal/testserver"
 )
-
-// Credentials of the signed identity configured in the test server.
-const (
-	testAccessKey = "TARXTESTACCESSKEY"
-	testSecretKey = "tarx-test-secret-key-0123456789"
-)
-
-// weedBinary finds SeaweedFS's weed: $TARX_WEED, the newest binary that
-// scripts/seaweedfs.sh cached, or weed on PATH.
-func weedBinary() string {
-	if p := os.Getenv("TARX_WEED"); p != "" {
-		return p
-	}
-	cache := os.Getenv("TARX_CI_CACHE")
-	if cache == "" {
-		cache = "/var/cache/tarx-ci"
-	}
-	m, _ := filepath.Glob(filepath.Join(cache, "weed-*"))
-	m = slices.DeleteFunc(m, func(p string) bool { return strings.HasSuffix(p, ".tmp") })
-	if len(m) > 0 {
-		sort.Slice(m, func(i, j int) bool {
-			a, _ := os.Stat(m[i])
-			b, _ := os.Stat(m[j])
-			return a.ModTime().After(b.ModTime())
-		})
-		return m[0]
-	}
-	if p, err := exec.LookPath("weed"); err == nil {
-		return p
-	}
-	return ""
-}
-
-// startWeed starts `weed server` with S3 on loopback ports, with an
-// anonymous identity that may read bucket "public" and a signed one that
-// may do anything, and returns the S3 endpoint.
-func startWeed(t *testing.T) string {
-	t.Helper()
-	bin := weedBinary()
-	if bin == "" {
-		t.Skip("SeaweedFS weed not found: run scripts/seaweedfs.sh (.ci/run does) or set TARX_WEED")
-	}
-	dir := t.TempDir()
-	cfg := map[string]any{"identities": []any{
-		map[string]any{"name": "anonymous", "actions": []string{"Read:public"}},
-		map[string]any{
-			"name":        "tarx",
-			"credentials": []any{map[string]string{"accessKey": testAccessKey, "secretKey": testSecretKey}},
-			"actions":     []string{"Admin", "Read", "List", "Tagging", "Write"},
-		},
-	}}
-	b, _ := json.Marshal(cfg)
-	cfgPath := filepath.Join(dir, "s3.json")
-	if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	data := filepath.Join(dir, "data")
-	os.Mkdir(data, 0o755)
-	p := make([]int, 7)
-	for i := range p {
-		p[i] = freePort(t)
-	}
-	cmd := exec.Command(bin, "server",
-		"-dir="+data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-		fmt.Sprintf("-master.port=%d", p[0]), fmt.Sprintf("-master.port.grpc=%d", p[1]),
-		fmt.Sprintf("-volume.port=%d", p[2]), fmt.Sprintf("-volume.port.grpc=%d", p[3]),
-		fmt.Sprintf("-filer.port=%d", p[4]), fmt.Sprintf("-filer.port.grpc=%d", p[5]),
-		"-s3", fmt.Sprintf("-s3.port=%d", p[6]), "-s3.port.iceberg=0", "-s3.port.lance=0",
-		"-s3.config="+cfgPath, "-master.telemetry=false",
-		"-master.volumeSizeLimitMB=64", "-volume.max=4",
-		"-filer.localSocket="+filepath.Join(dir, "filer.sock"),
-		"-s3.localSocket="+filepath.Join(dir, "s3.sock"),
-	)
-	logf, err := os.Create(filepath.Join(dir, "weed.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start weed: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		logf.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logf.Name()); err == nil && len(b) > 0 {
-				t.Logf("weed log (tail):\n%s", b[max(0, len(b)-4000):])
-			}
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", p[6])
-	waitPort(t, addr, 60*time.Second, exited)
-	return "http://" + addr
-}
-
-// s3Env isolates the SDK's credential chain and region from the machine:
-// the signed identity's keys in the environment, no shared files, no
-// instance metadata.
-func s3Env(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", testAccessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecretKey)
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", "us-east-1")
-	t.Setenv("AWS_PROFILE", "")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_ENDPOINT_URL", "")
-	t.Setenv("AWS_ENDPOINT_URL_S3", "")
-}
-
-// createBuckets makes the buckets, waiting for the server to be ready.
-func createBuckets(t *testing.T, endpoint string, names ...string) {
-	t.Helper()
-	opts := Options{EndpointURL: endpoint}
-	client, _, err := newS3Client(t.Context(), &opts, &counters{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range names {
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			_, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: &name})
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("create bucket %s: %v", name, err)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-	}
-}
 
 // put uploads data, retrying while the server finishes starting.
 func put(t *testing.T, location string, data []byte, opts Options) {
@@ -171,9 +27,7 @@ func put(t *testing.T, location string, data []byte, opts Options) {
 }
 
 func TestS3_SeaweedFS(t *testing.T) {
-	endpoint := startWeed(t)
-	s3Env(t)
-	createBuckets(t, endpoint, "public", "private")
+	endpoint := testserver.S3(t, "private")
 	signed := fast()
 	signed.EndpointURL = endpoint
 	signed.BlockSize = 64 << 10

@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tarx-dev/tarx/internal/testarchive"
+	"github.com/tarx-dev/tarx/internal/testserver"
+	"github.com/tarx-dev/tarx/remote"
 )
 
 // serveDir serves dir on loopback with net/http (ranges, ETag-less
@@ -38,17 +43,7 @@ func TestRemote_Commands(t *testing.T) {
 		t.Errorf("ls listed %d names, want %d", n, len(entries))
 	}
 
-	var name string
-	var want []byte
-	seen := map[string]int{}
-	for _, e := range entries {
-		seen[e.Header.Name]++
-	}
-	for _, e := range entries {
-		if e.Header.Typeflag == tar.TypeReg && len(e.Data) > 0 && seen[e.Header.Name] == 1 {
-			name, want = e.Header.Name, e.Data
-		}
-	}
+	name, want := uniqueMember(entries)
 	out, errs, code = tarx(t, "--stats", "get", url, name, "-O")
 	if code != 0 || out != string(want) {
 		t.Fatalf("get -O: %d %q, %d bytes", code, errs, len(out))
@@ -88,4 +83,65 @@ func TestRemote_Commands(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--upload needs an s3://") {
 		t.Errorf("index --upload of an http URL: %d %q", code, errs)
 	}
+}
+
+func TestRemote_S3(t *testing.T) {
+	endpoint := testserver.S3(t, "data")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, entries := smallArchive(t)
+	gz, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"s3://data/a.tar.gz", "s3://" + testserver.PublicBucket + "/a.tar.gz"} {
+		if err := remote.Put(t.Context(), loc, bytes.NewReader(gz), int64(len(gz)), remote.Options{EndpointURL: endpoint}); err != nil {
+			t.Fatalf("put %s: %v", loc, err)
+		}
+	}
+	name, want := uniqueMember(entries)
+
+	out, errs, code := tarx(t, "--endpoint-url", endpoint, "index", "s3://data/a.tar.gz", "--upload")
+	if code != 0 || !strings.Contains(out, "index uploaded to s3://data/a.tar.gz.tarx") {
+		t.Fatalf("index --upload: %d %q %q", code, out, errs)
+	}
+	// A reader with an empty cache finds the uploaded index (AWS_ENDPOINT_URL
+	// instead of the flag).
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
+	out, errs, code = tarx(t, "--stats", "get", "s3://data/a.tar.gz", name, "-O")
+	if code != 0 || out != string(want) {
+		t.Fatalf("get -O: %d %q", code, errs)
+	}
+	m := regexp.MustCompile(`index (\d+) bytes in (\d+) requests`).FindStringSubmatch(errs)
+	if m == nil || m[1] == "0" {
+		t.Errorf("get did not fetch the uploaded index: %q", errs)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "")
+
+	// Anonymous: the public bucket reads, the other is refused in one line.
+	out, errs, code = tarx(t, "--no-sign-request", "--endpoint-url", endpoint, "cat", "s3://public/a.tar.gz", name)
+	if code != 0 || out != string(want) {
+		t.Fatalf("anonymous cat: %d %q", code, errs)
+	}
+	_, errs, code = tarx(t, "--no-sign-request", "--endpoint-url", endpoint, "ls", "s3://data/a.tar.gz")
+	if code != 1 {
+		t.Errorf("anonymous ls of a private bucket: exit %d", code)
+	}
+	checkOneError(t, errs, "s3://data/a.tar.gz", "access denied", "HTTP 403")
+}
+
+// uniqueMember returns a regular member with contents whose name occurs once.
+func uniqueMember(entries []testarchive.Entry) (string, []byte) {
+	seen := map[string]int{}
+	for _, e := range entries {
+		seen[e.Header.Name]++
+	}
+	var name string
+	var data []byte
+	for _, e := range entries {
+		if e.Header.Typeflag == tar.TypeReg && len(e.Data) > 0 && seen[e.Header.Name] == 1 {
+			name, data = e.Header.Name, e.Data
+		}
+	}
+	return name, data
 }
