@@ -65,7 +65,7 @@ func (w *Writer) fill(of *openFile, size int64, r io.Reader) error {
 				return &MemberError{Member: of.member, Op: "reading data", Err: fmt.Errorf("more than %d bytes", size)}
 			}
 			if rerr != nil && rerr != io.EOF {
-				return memberErr(of.member, "reading data", rerr)
+				return dataErr(of.member, rerr)
 			}
 			if nr > 0 {
 				if _, err := w.writeSparse(of.f, buf[:nr], off); err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -79,10 +80,10 @@ func TestOpen_Canceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0
-	a, err := Open(ctx, p, Options{Progress: func(done, total int64) {
+	a, err := Open(ctx, p, Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		calls++
 		cancel()
-	}})
+	}}})
 	if !errors.Is(err, context.Canceled) {
 		if err == nil {
 			a.Close()
@@ -143,9 +144,9 @@ func TestOpen_LeftoverTemp(t *testing.T) {
 // the first progress report; the parent kills it then.
 func childBuild() error {
 	var once sync.Once
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{Progress: func(done, total int64) {
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		once.Do(func() { fmt.Println("building") })
-	}})
+	}}})
 	if err != nil {
 		return err
 	}
@@ -165,10 +166,10 @@ func childOpen() error {
 		return err
 	}
 	var res childResult
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{
 		Progress: func(int64, int64) { res.Progress++ },
 		Warn:     func(msg string) { fmt.Fprintln(os.Stderr, msg) },
-	})
+	}})
 	if err != nil {
 		return err
 	}
@@ -180,16 +181,6 @@ func childOpen() error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// testBinary returns the path of the running test binary.
-func testBinary(t *testing.T) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	return exe
-}
-
 // TestOpen_Killed kills a process with SIGKILL in the middle of a build:
 // its temporary file stays behind, and the next Open builds the index and
 // removes it.
@@ -198,7 +189,7 @@ func TestOpen_Killed(t *testing.T) {
 	p := writeArchive(t, gz)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := childCommand(ctx, testBinary(t), "build", envArchive+"="+p)
+	cmd := childCommand(ctx, testarchive.TestBinary(t), "build", envArchive+"="+p)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -222,13 +213,14 @@ func TestOpen_Killed(t *testing.T) {
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Fatalf("child did not die of SIGKILL: %v\n%s", err, stderr.Bytes())
 	}
-	if len(temps) != 1 {
-		t.Fatalf("temporary files during the build: %q, want one", temps)
+	// One build's: the index and the scratch file of its tree.
+	if len(temps) != 2 || temps[1] != temps[0]+".tree" {
+		t.Fatalf("temporary files during the build: %q, want an index and its .tree", temps)
 	}
 	if _, err := os.Stat(p + Suffix); err == nil {
 		t.Fatal("the killed build finished its index")
 	}
-	if got := tempFiles(t, filepath.Dir(p)); len(got) != 1 {
+	if got := tempFiles(t, filepath.Dir(p)); !slices.Equal(got, temps) {
 		t.Fatalf("temporary files after the kill: %q, want the killed build's", got)
 	}
 
@@ -271,10 +263,10 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			a, err := Open(context.Background(), p, Options{
+			a, err := Open(context.Background(), p, Options{BuildOptions: BuildOptions{
 				Progress: func(int64, int64) { progress[i].Add(1) },
 				Warn:     func(string) { warnings.Add(1) },
-			})
+			}})
 			if err != nil {
 				errs[i] = err
 				return
@@ -315,7 +307,7 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 // processes at once: one builds, the others wait and use its index.
 func TestOpen_ConcurrentProcesses(t *testing.T) {
 	p := writeArchive(t, bigArchive(t, 12<<20))
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	const n = 4
 	type child struct {
 		cmd            *exec.Cmd

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tarx-dev/tarx/internal/tarname"
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
@@ -177,7 +178,7 @@ func TestOpen_Schema(t *testing.T) {
 				tarBytes := mixedTar(t, format)
 				gz := testarchive.Gzip(t, tarBytes, style)
 				p := writeArchive(t, gz)
-				a := mustOpen(t, p, Options{Span: 64 << 10, ToolVersion: "test-1.0"})
+				a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10, ToolVersion: "test-1.0"}})
 				entries := testarchive.Read(t, tarBytes)
 				checkMembers(t, a, tarBytes, entries)
 				checkLookup(t, a, entries, allContents[format] == style)
@@ -199,6 +200,7 @@ func checkMembers(t *testing.T, a *Archive, tarBytes []byte, entries []testarchi
 	}
 	mr := a.NewMemberReader()
 	defer mr.Close()
+	superseded := wantSuperseded(entries)
 	prevEnd := int64(0)
 	for i, m := range ms {
 		e := entries[i]
@@ -206,7 +208,7 @@ func checkMembers(t *testing.T, a *Archive, tarBytes []byte, entries []testarchi
 			t.Errorf("member %d (%q): Seq %d", i, m.Name(), m.Seq)
 		}
 		want := Member{Header: e.Header, HeaderOffset: m.HeaderOffset, DataOffset: m.DataOffset,
-			DataEnd: m.DataEnd, CRC: m.CRC, Sparse: m.Sparse}
+			DataEnd: m.DataEnd, CRC: m.CRC, Sparse: m.Sparse, Superseded: superseded[i]}
 		if d := diffMember(m, &want); d != "" {
 			t.Errorf("member %d (%q): %s", i, e.Header.Name, d)
 		}
@@ -301,11 +303,17 @@ func checkLookup(t *testing.T, a *Archive, entries []testarchive.Entry, all bool
 	if m.Seq != int64(last) || !bytes.Equal(readMember(t, a, m), testarchive.MixedDupData) {
 		t.Errorf("Lookup(%q) = member %d, want the last one, %d", testarchive.MixedDup, m.Seq, last)
 	}
-	if got, err := a.Member(m.Seq); err != nil || diffMember(got, m) != "" || got.Seq != m.Seq {
+	if got, err := a.member(m.Seq); err != nil || diffMember(got, m) != "" || got.Seq != m.Seq {
 		t.Errorf("Member(%d) = %v, %v; want %q", m.Seq, got, err, m.Name())
 	}
 
-	for _, name := range []string{"missing", "src/dup.txt/", "/" + testarchive.MixedDup, "SRC/README.txt", ""} {
+	// Names are looked up as extraction cleans them.
+	for _, name := range []string{testarchive.MixedDup + "/", "/" + testarchive.MixedDup, "./" + testarchive.MixedDup} {
+		if got, err := a.Lookup(name); err != nil || got.Seq != m.Seq {
+			t.Errorf("Lookup(%q) = %v, %v; want member %d", name, got, err, m.Seq)
+		}
+	}
+	for _, name := range []string{"missing", "SRC/README.txt", "", "../" + testarchive.MixedDup, "src/dup.txt\x00"} {
 		if m, err := a.Lookup(name); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Lookup(%q) = %v, %v; want ErrNotFound", name, m, err)
 		}
@@ -362,7 +370,7 @@ func checkInfo(t *testing.T, a *Archive, p string, gz, tarBytes []byte, style te
 	}
 }
 
-// checkOffsets checks CheckpointBefore and OpenAt at many offsets.
+// checkOffsets checks checkpointAt and OpenAt at many offsets.
 func checkOffsets(t *testing.T, a *Archive, tarBytes []byte) {
 	t.Helper()
 	size := int64(len(tarBytes))
@@ -390,13 +398,13 @@ func checkOffsets(t *testing.T, a *Archive, tarBytes []byte) {
 		if off < 0 || off > size {
 			continue
 		}
-		cp, err := a.CheckpointBefore(off)
+		cp, err := a.checkpointAt(off)
 		if err != nil {
-			t.Fatalf("CheckpointBefore(%d): %v", off, err)
+			t.Fatalf("checkpointAt(%d): %v", off, err)
 		}
 		j, _ := slices.BinarySearch(cps, off+1)
 		if want := cps[j-1]; cp.Out != want || cp.Window != nil {
-			t.Errorf("CheckpointBefore(%d) at %d with %d window bytes, want at %d without window", off, cp.Out, len(cp.Window), want)
+			t.Errorf("checkpointAt(%d) at %d with %d window bytes, want at %d without window", off, cp.Out, len(cp.Window), want)
 		}
 		rd, err := a.OpenAt(off)
 		if err != nil {
@@ -440,7 +448,7 @@ func TestOpen_ExternalTar(t *testing.T) {
 			tarBytes := testarchive.TarTool(t, dir, format)
 			gz := testarchive.Gzip(t, tarBytes, testarchive.GoLevel6)
 			p := writeArchive(t, gz)
-			a := mustOpen(t, p, Options{Span: 64 << 10})
+			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 			got := testarchive.Read(t, tarBytes)
 			checkMembers(t, a, tarBytes, got)
 			info := a.Info()
@@ -459,7 +467,7 @@ func TestOpen_Sparse(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			tarBytes, want := testarchive.GNUSparse(t, format)
 			p := writeArchive(t, testarchive.Gzip(t, tarBytes, testarchive.GoLevel1))
-			a := mustOpen(t, p, Options{Span: 64 << 10})
+			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 			ms := members(t, a)
 			entries := testarchive.Read(t, tarBytes)
 			if len(ms) != len(entries) {
@@ -545,4 +553,24 @@ func TestOpenMember_Corrupt(t *testing.T) {
 	} else if got := readMember(t, a, m); !bytes.Equal(got, entries[2].Data) {
 		t.Error("an unchanged member reads wrong")
 	}
+}
+
+// wantSuperseded says, for each entry, whether extraction replaces it: a
+// later entry has the same cleaned path.
+func wantSuperseded(entries []testarchive.Entry) []bool {
+	out := make([]bool, len(entries))
+	for i, e := range entries {
+		p, ok := tarname.Path(e.Header.Name)
+		if !ok {
+			continue
+		}
+		for _, later := range entries[i+1:] {
+			q, ok := tarname.Path(later.Header.Name)
+			if ok && q == p {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
 }

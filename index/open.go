@@ -15,12 +15,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Options configures Open and Build.
+// Options configures Open and Build: where the index lives, and what to
+// do when it is missing or does not match the archive. BuildOptions apply
+// when an index is built.
 type Options struct {
 	// IndexPath overrides where the index lives (see Path).
 	IndexPath string
-	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
-	Span int64
 	// NoBuild makes Open fail with ErrNoIndex instead of building a
 	// missing or unusable index.
 	NoBuild bool
@@ -32,17 +32,6 @@ type Options struct {
 	// Waiting for another process that is building the index is bounded
 	// only by the context.
 	LockTimeout time.Duration
-	// Progress, if set, is called during a build with the compressed
-	// bytes read so far and the archive size.
-	Progress func(done, total int64)
-	// Warn, if set, receives notices such as a stale index being rebuilt.
-	Warn func(msg string)
-	// OnMember, if set, is called during a build for every member with a
-	// reader of its contents; what it does not read is read afterwards.
-	// It runs on the build's tar goroutine: a slow OnMember slows the build.
-	OnMember func(m *Member, data io.Reader) error
-	// ToolVersion is recorded in the index.
-	ToolVersion string
 	// Remote configures access to a remote archive and index (S3
 	// credentials, endpoint, timeouts).
 	Remote remote.Options
@@ -50,9 +39,30 @@ type Options struct {
 	// the user cache directory (1 GiB if 0); the least recently used are
 	// removed first.
 	CacheLimit int64
+
+	BuildOptions
 }
 
-func (o *Options) warn(format string, args ...any) {
+// BuildOptions configures an index build: by Open or Build when they
+// build, and by Scan.
+type BuildOptions struct {
+	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
+	Span int64
+	// Progress, if set, is called during a build with the compressed
+	// bytes read so far and the archive size (-1 if unknown).
+	Progress func(done, total int64)
+	// Warn, if set, receives notices: a stale index being rebuilt, and
+	// what the build finds worth a warning.
+	Warn func(msg string)
+	// OnMember, if set, is called during a build for every member with a
+	// reader of its contents; what it does not read is read afterwards.
+	// It runs on the build's tar goroutine: a slow OnMember slows the build.
+	OnMember func(m *Member, data io.Reader) error
+	// ToolVersion is recorded in the index.
+	ToolVersion string
+}
+
+func (o *BuildOptions) warn(format string, args ...any) {
 	if o.Warn != nil {
 		o.Warn(fmt.Sprintf(format, args...))
 	}
@@ -192,7 +202,7 @@ func buildInto(ctx context.Context, ipath string, src io.Reader, size int64, ide
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
-	if _, err := build(ctx, src, size, identity, tmp.Name(), opts); err != nil {
+	if _, err := build(ctx, src, size, identity, tmp.Name(), &opts.BuildOptions); err != nil {
 		return err
 	}
 	if check != nil {

@@ -20,7 +20,7 @@ func FuzzOpenIndex(f *testing.F) {
 	if err := os.WriteFile(p, testarchive.Gzip(f, testarchive.Tar(f, entries, tar.FormatPAX), testarchive.GoLevel6), 0o644); err != nil {
 		f.Fatal(err)
 	}
-	a, err := Build(f.Context(), p, Options{Span: 16 << 10})
+	a, err := Build(f.Context(), p, Options{BuildOptions: BuildOptions{Span: 16 << 10}})
 	if err != nil {
 		f.Fatal(err)
 	}

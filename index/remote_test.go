@@ -75,9 +75,11 @@ func remoteArchiveBytes(t *testing.T, seed uint64) ([]byte, []testarchive.Entry)
 func remoteOptions(t *testing.T, warn *[]string) Options {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	return Options{
-		Span:   64 << 10,
 		Remote: remote.Options{BlockSize: 16 << 10, MinBackoff: time.Millisecond, StallTimeout: 2 * time.Second},
-		Warn:   func(msg string) { *warn = append(*warn, msg) },
+		BuildOptions: BuildOptions{
+			Span: 64 << 10,
+			Warn: func(msg string) { *warn = append(*warn, msg) },
+		},
 	}
 }
 
@@ -163,7 +165,7 @@ func TestOpenRemote_BuildThenCache(t *testing.T) {
 	fetched := after.BytesFetched - before.BytesFetched
 	// What the member needs: the compressed bytes from the checkpoint
 	// before its header to the first checkpoint past its end.
-	from, err := a.CheckpointBefore(m.HeaderOffset)
+	from, err := a.checkpointAt(m.HeaderOffset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +173,7 @@ func TestOpenRemote_BuildThenCache(t *testing.T) {
 	offs, _ := a.Checkpoints()
 	for _, off := range offs {
 		if off >= m.DataEnd {
-			cp, _ := a.CheckpointBefore(off)
+			cp, _ := a.checkpointAt(off)
 			to = cp.In
 			break
 		}
@@ -210,7 +212,7 @@ func TestOpenRemote_Beside(t *testing.T) {
 	gz, entries := remoteArchiveBytes(t, 3)
 	// An index built from a local copy, published beside the archive.
 	local := writeArchive(t, gz)
-	la, err := Build(t.Context(), local, Options{Span: 64 << 10})
+	la, err := Build(t.Context(), local, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +292,7 @@ func TestOpenRemote_IndexURL(t *testing.T) {
 	opts := remoteOptions(t, &warn)
 	gz, entries := remoteArchiveBytes(t, 6)
 	local := writeArchive(t, gz)
-	la, err := Build(t.Context(), local, Options{Span: 64 << 10})
+	la, err := Build(t.Context(), local, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 	if err != nil {
 		t.Fatal(err)
 	}

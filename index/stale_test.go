@@ -294,13 +294,13 @@ func TestOpen_BadIndex(t *testing.T) {
 			return b
 		}},
 		{name: "another-archive", warning: "stale", replace: func(t *testing.T, _ []byte) []byte { return otherIndex(t) }},
-		{name: "other-version", warning: "format version 2", edit: put(bucketMeta, keyVersion, binary.BigEndian.AppendUint32(nil, FormatVersion+1))},
+		{name: "other-version", warning: fmt.Sprintf("format version %d", FormatVersion+1), edit: put(bucketMeta, keyVersion, binary.BigEndian.AppendUint32(nil, FormatVersion+1))},
 		{name: "short-version", warning: "format version", edit: put(bucketMeta, keyVersion, []byte{1})},
 		{name: "no-version", warning: "format version", edit: func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyVersion) }},
 		{name: "bad-identity", warning: "identity", edit: put(bucketMeta, keyIdentity, []byte("{"))},
 		{name: "bad-info", warning: "info", edit: put(bucketMeta, keyInfo, []byte("[]"))},
 		{name: "no-meta", warning: "meta", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketMeta) }},
-		{name: "no-names", warning: "names", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketNames) }},
+		{name: "no-tree", warning: "tree", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTree) }},
 		{name: "no-members", warning: "members", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketMembers) }},
 	}
 	for _, tt := range tests {
@@ -357,7 +357,7 @@ func checkIndexFile(tb testing.TB, ipath string) {
 // runs in a child process, since reading a page of a memory-mapped file
 // beyond its end kills the process with SIGBUS.
 func TestOpen_TruncatedIndex(t *testing.T) {
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	gz, _ := namedArchive(t, "a.bin", 1)
 	tests := []struct {
 		name string
@@ -411,10 +411,10 @@ func firstLines(s string, n int) string {
 // warning as "warning: MSG" and "built" if it built the index.
 func childCheck() error {
 	built := false
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{
 		Progress: func(int64, int64) { built = true },
 		Warn:     func(msg string) { fmt.Printf("warning: %s\n", msg) },
-	})
+	}})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -25,59 +26,60 @@ func indexCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			if c.NArg() > 1 {
-				return usagef("index: too many arguments")
-			}
-			if c.Bool("upload") && !strings.HasPrefix(c.Args().First(), "s3://") {
-				return usagef("index: --upload needs an s3://BUCKET/KEY archive")
-			}
-			span, err := parseSize(c.String("span"))
-			if err != nil {
-				return err
-			}
-			opts := indexOptions(c)
-			opts.Span = span
-			path := shown(c.Args().First())
-			open := index.Open
-			if c.Bool("force") {
-				open = index.Build
-			}
-			start := time.Now()
-			a, err := openWith(c, opts, open)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			info := a.Info()
-			fmt.Fprintf(c.App.Writer, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
-				path, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
-				time.Since(start).Round(time.Millisecond))
-			if c.Bool("upload") {
-				dst, err := a.Publish(c.Context, opts.Remote)
-				if err != nil {
-					return fmt.Errorf("%s: %w", path, err)
-				}
-				fmt.Fprintf(c.App.Writer, "%s: index uploaded to %s\n", path, dst)
-			}
-			return nil
-		},
+		Action: action(indexOptionsFrom, runIndex),
 	}
 }
 
-// humanBytes formats n with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+// indexOptions are the options of tarx index.
+type indexOptions struct {
+	commonOptions
+	span   int64 // --span
+	force  bool  // --force: rebuild a valid index
+	upload bool  // --upload: put the index beside an S3 archive
+}
+
+func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
+	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
+	if err != nil {
+		return indexOptions{}, err
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
+	if c.NArg() > 1 {
+		return indexOptions{}, usagef("index: too many arguments")
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	span, err := parseSize(c.String("span"))
+	if err != nil {
+		return indexOptions{}, err
+	}
+	if c.Bool("upload") && !strings.HasPrefix(common.archive, "s3://") {
+		return indexOptions{}, usagef("index: --upload needs an s3://BUCKET/KEY archive")
+	}
+	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), upload: c.Bool("upload")}, nil
+}
+
+// runIndex builds the index, or keeps a valid one, and describes it.
+func runIndex(ctx context.Context, o indexOptions) error {
+	opts := o.openOptions()
+	opts.Span = o.span
+	open := index.Open
+	if o.force {
+		open = index.Build
+	}
+	start := time.Now()
+	a, err := o.openWith(ctx, opts, open)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	info := a.Info()
+	fmt.Fprintf(o.stdout, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
+		o.name, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
+		time.Since(start).Round(time.Millisecond))
+	if o.upload {
+		dst, err := a.Publish(ctx, o.remote)
+		if err != nil {
+			return o.errorf(err)
+		}
+		fmt.Fprintf(o.stdout, "%s: index uploaded to %s\n", o.name, dst)
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,72 +16,63 @@ import (
 	"github.com/tarx-dev/tarx/remote"
 )
 
-// serveDir serves dir on loopback with net/http (ranges, ETag-less
-// Last-Modified validation) and returns its URL.
+// serveDir serves dir on loopback with net/http and returns its URL.
 func serveDir(t *testing.T, dir string) string {
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
 
+// statsLine matches what --stats prints.
+var statsLine = regexp.MustCompile(`tarx: stats: (\S+): archive (\d+) bytes in (\d+) requests, index (\d+) bytes in (\d+) requests`)
+
 func TestRemote_Commands(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	p, entries := smallArchive(t)
 	base := serveDir(t, filepath.Dir(p))
-	url := base + "/small.tar.gz"
+	url := base + "/" + filepath.Base(p)
 	secret := url + "?X-Amz-Signature=SECRET"
 
-	out, errs, code := tarx(t, "ls", secret, "--stats")
-	if code != 0 {
-		t.Fatalf("ls: %d %s", code, errs)
+	r := runTarx(t, "ls", secret, "--stats")
+	if r.code != 0 {
+		t.Fatalf("%v", r)
 	}
-	if strings.Contains(errs, "SECRET") || !strings.Contains(errs, "tarx: stats: "+url+": archive ") {
-		t.Errorf("ls --stats stderr %q", errs)
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[1] != url || strings.Contains(r.stderr, "SECRET") {
+		t.Errorf("ls --stats: stderr %q", r.stderr)
 	}
-	if n := strings.Count(out, "\n"); n != len(entries) {
+	if n := strings.Count(r.stdout, "\n"); n != len(entries) {
 		t.Errorf("ls listed %d names, want %d", n, len(entries))
 	}
 
 	name, want := uniqueMember(entries)
-	out, errs, code = tarx(t, "--stats", "get", url, name, "-O")
-	if code != 0 || out != string(want) {
-		t.Fatalf("get -O: %d %q, %d bytes", code, errs, len(out))
+	r = runTarx(t, "--stats", "get", url, name, "-O")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("get -O: %v, %d bytes", r, len(r.stdout))
 	}
-	m := regexp.MustCompile(`archive (\d+) bytes in (\d+) requests, index 0 bytes`).FindStringSubmatch(errs)
-	if m == nil {
-		t.Fatalf("get --stats: %q", errs)
-	}
-	if n, _ := strconv.Atoi(m[2]); n < 1 {
-		t.Errorf("get made %s requests", m[2])
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[3] == "0" || m[4] != "0" {
+		t.Errorf("get --stats (index cached, so none fetched): %q", r.stderr)
 	}
 
-	out, _, code = tarx(t, "info", url)
-	if code != 0 || !strings.Contains(out, "archive:           "+url) || !strings.Contains(out, "fetched:           archive ") {
-		t.Errorf("info: %d\n%s", code, out)
+	r = mustRun(t, "info", url)
+	if !strings.Contains(r.stdout, "archive:           "+url) || !strings.Contains(r.stdout, "fetched:           archive ") {
+		t.Errorf("info:\n%s", r.stdout)
 	}
 
 	dir := t.TempDir()
-	if _, errs, code := tarx(t, "extract", url, "-C", dir); code != 0 {
-		t.Fatalf("extract: %s", errs)
-	}
+	mustRun(t, "extract", url, "-C", dir)
 	got, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil || string(got) != string(want) {
+	if err != nil || !bytes.Equal(got, want) {
 		t.Errorf("extracted %s: %v", name, err)
 	}
 
-	_, errs, code = tarx(t, "ls", base+"/missing.tar.gz?token=SECRET")
-	if code != 1 {
-		t.Errorf("ls of a missing URL: exit %d", code)
-	}
-	checkOneError(t, errs, "not found", "HTTP 404")
-	if strings.Contains(errs, "SECRET") {
-		t.Errorf("message shows the query: %q", errs)
+	r = runTarx(t, "ls", base+"/missing.tar.gz?token=SECRET")
+	checkOneLine(t, r, 1, base+"/missing.tar.gz: ", "not found", "HTTP 404")
+	if strings.Contains(r.stderr, "SECRET") {
+		t.Errorf("message shows the query: %q", r.stderr)
 	}
 
-	_, errs, code = tarx(t, "index", url, "--upload")
-	if code != 2 || !strings.Contains(errs, "--upload needs an s3://") {
-		t.Errorf("index --upload of an http URL: %d %q", code, errs)
-	}
+	r = runTarx(t, "index", url, "--upload")
+	checkOneLine(t, r, 2, "index: --upload needs an s3://")
 }
 
 func TestRemote_S3(t *testing.T) {
@@ -100,34 +90,30 @@ func TestRemote_S3(t *testing.T) {
 	}
 	name, want := uniqueMember(entries)
 
-	out, errs, code := tarx(t, "--endpoint-url", endpoint, "index", "s3://data/a.tar.gz", "--upload")
-	if code != 0 || !strings.Contains(out, "index uploaded to s3://data/a.tar.gz.tarx") {
-		t.Fatalf("index --upload: %d %q %q", code, out, errs)
+	r := mustRun(t, "--endpoint-url", endpoint, "index", "s3://data/a.tar.gz", "--upload")
+	if !strings.Contains(r.stdout, "index uploaded to s3://data/a.tar.gz.tarx") {
+		t.Fatalf("index --upload: %q", r.stdout)
 	}
 	// A reader with an empty cache finds the uploaded index (AWS_ENDPOINT_URL
 	// instead of the flag).
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("AWS_ENDPOINT_URL", endpoint)
-	out, errs, code = tarx(t, "--stats", "get", "s3://data/a.tar.gz", name, "-O")
-	if code != 0 || out != string(want) {
-		t.Fatalf("get -O: %d %q", code, errs)
+	r = runTarx(t, "--stats", "get", "s3://data/a.tar.gz", name, "-O")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("get -O: %v", r)
 	}
-	m := regexp.MustCompile(`index (\d+) bytes in (\d+) requests`).FindStringSubmatch(errs)
-	if m == nil || m[1] == "0" {
-		t.Errorf("get did not fetch the uploaded index: %q", errs)
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[4] == "0" {
+		t.Errorf("get did not fetch the uploaded index: %q", r.stderr)
 	}
 	t.Setenv("AWS_ENDPOINT_URL", "")
 
 	// Anonymous: the public bucket reads, the other is refused in one line.
-	out, errs, code = tarx(t, "--no-sign-request", "--endpoint-url", endpoint, "cat", "s3://public/a.tar.gz", name)
-	if code != 0 || out != string(want) {
-		t.Fatalf("anonymous cat: %d %q", code, errs)
+	r = mustRun(t, "--no-sign-request", "--endpoint-url", endpoint, "cat", "s3://public/a.tar.gz", name)
+	if r.stdout != string(want) {
+		t.Fatalf("anonymous cat: %d bytes", len(r.stdout))
 	}
-	_, errs, code = tarx(t, "--no-sign-request", "--endpoint-url", endpoint, "ls", "s3://data/a.tar.gz")
-	if code != 1 {
-		t.Errorf("anonymous ls of a private bucket: exit %d", code)
-	}
-	checkOneError(t, errs, "s3://data/a.tar.gz", "access denied", "HTTP 403")
+	r = runTarx(t, "--no-sign-request", "--endpoint-url", endpoint, "ls", "s3://data/a.tar.gz")
+	checkOneLine(t, r, 1, "s3://data/a.tar.gz: ", "access denied", "HTTP 403")
 }
 
 // uniqueMember returns a regular member with contents whose name occurs once.
