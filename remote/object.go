@@ -78,6 +78,7 @@ type Object struct {
 	blocks map[int64]*block
 	lru    list.List // complete blocks, most recently used first
 	heads  [32]head  // recent sequential readers
+	hints  [32]hint  // ranges announced by Hint
 	tick   uint64
 	failed error // sticky: the object changed
 }
@@ -90,6 +91,12 @@ type block struct {
 	err  error
 	done chan struct{}
 	elem *list.Element
+}
+
+// hint is a range of blocks a reader announced it will read in order.
+type hint struct {
+	first, last int64
+	tick        uint64
 }
 
 // head is where a sequential reader was last seen.
@@ -280,8 +287,16 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 		return nil, o.failed
 	}
 	// Read-ahead beyond half the cache would evict itself before use.
-	ra := int64(min(o.streak(a, b), o.opts.readAhead(), o.opts.cacheBlocks()/2))
-	limit := min(b+ra, o.last)
+	half := int64(o.opts.cacheBlocks() / 2)
+	var ra, limit int64
+	if h := o.hinted(a); h != nil {
+		// Fetch through to the end of the announced range, no further.
+		ra = min(h.last-b, half)
+		limit = min(b+max(ra, 0), o.last)
+	} else {
+		ra = min(int64(o.streak(a, b)), int64(o.opts.readAhead()), half)
+		limit = min(b+ra, o.last)
+	}
 	res := make([]*block, 0, b-a+1)
 	for k := a; k <= b; k++ {
 		blk := o.blocks[k]
@@ -304,6 +319,40 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 		}
 	}
 	return res, nil
+}
+
+// Hint announces that the bytes [off, end) will be read next, in order:
+// reads inside the range fetch through to its end in few requests, and
+// read-ahead stops there, so that a reader that knows its extent (such as
+// one archive member) fetches little more than it needs.
+func (o *Object) Hint(off, end int64) {
+	if o.file != nil || !o.ranged || off < 0 || end <= off || off >= o.id.Size {
+		return
+	}
+	end = min(end, o.id.Size)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tick++
+	slot := 0
+	for i := range o.hints {
+		if o.hints[i].tick < o.hints[slot].tick {
+			slot = i
+		}
+	}
+	o.hints[slot] = hint{first: off / o.bs, last: (end - 1) / o.bs, tick: o.tick}
+}
+
+// hinted returns the most recent hint whose range holds block k. o.mu is
+// held.
+func (o *Object) hinted(k int64) *hint {
+	var best *hint
+	for i := range o.hints {
+		h := &o.hints[i]
+		if h.tick != 0 && h.first <= k && k <= h.last && (best == nil || h.tick > best.tick) {
+			best = h
+		}
+	}
+	return best
 }
 
 // streak records a read of blocks a..b and returns how many blocks in a
