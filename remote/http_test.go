@@ -444,3 +444,28 @@ func TestHTTPS(t *testing.T) {
 		t.Fatalf("Open with an untrusted certificate: %v", err)
 	}
 }
+
+func TestHint(t *testing.T) {
+	data := randomBytes(1_000_000, 15)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	before := o.Stats()
+	// Announce 100_000..300_000, read it in small pieces, then a little past it.
+	o.Hint(100_000, 300_000)
+	buf := make([]byte, 1000)
+	for off := int64(100_000); off < 310_000; off += 1000 {
+		if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+1000]) {
+			t.Fatalf("ReadAt(%d): %v", off, err)
+		}
+	}
+	st := o.Stats()
+	blocksIn := int64(300_000/4096 - 100_000/4096 + 1)
+	if got, want := st.BytesFetched-before.BytesFetched, (blocksIn+4)*4096; got > want {
+		t.Errorf("fetched %d bytes, want at most the hinted blocks and a few past them (%d)", got, want)
+	}
+	// The hinted range goes out in requests of several blocks (a window of
+	// half the cache, 8 blocks, refilled when half of it is left).
+	if n := st.Requests - before.Requests; n > blocksIn/4+4 {
+		t.Errorf("%d requests for %d hinted blocks", n, blocksIn)
+	}
+}
