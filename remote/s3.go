@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,7 +19,6 @@ import (
 // s3Backend reads an S3 object with HeadObject and ranged GetObject.
 type s3Backend struct {
 	client *s3.Client
-	tr     *http.Transport
 	bucket string
 	key    string
 	name   string
@@ -27,17 +27,23 @@ type s3Backend struct {
 // newS3Client makes a client with the standard credential chain and region
 // resolution, or anonymous with NoSignRequest; an endpoint (the option or
 // AWS_ENDPOINT_URL) implies path-style addressing. The SDK's retryer is
-// off: reads are retried by this package (see retrier).
-func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, *http.Transport, error) {
-	base := opts.Transport
-	var tr *http.Transport
-	if base == nil {
-		tr = newTransport(opts)
-		base = tr
-	}
+// off: reads are retried by this package (see retrier). The SDK builds the
+// HTTP client itself (so that AWS_CA_BUNDLE applies), with this package's
+// timeouts, unless Options.Transport is set.
+func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, error) {
 	lo := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(&http.Client{Transport: &countingTransport{base: base, st: st}}),
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
+	}
+	if opts.Transport == nil {
+		lo = append(lo, config.WithHTTPClient(awshttp.NewBuildableClient().
+			WithDialerOptions(func(d *net.Dialer) { d.Timeout = opts.connectTimeout() }).
+			WithTransportOptions(func(tr *http.Transport) {
+				tr.TLSHandshakeTimeout = opts.connectTimeout()
+				tr.ResponseHeaderTimeout = opts.stallTimeout()
+				tr.MaxIdleConns = 2 * opts.maxRequests()
+				tr.MaxIdleConnsPerHost = opts.maxRequests()
+				tr.DisableCompression = true
+			})))
 	}
 	if opts.Region != "" {
 		lo = append(lo, config.WithRegion(opts.Region))
@@ -47,7 +53,7 @@ func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, 
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("remote: s3 configuration: %w", err)
+		return nil, fmt.Errorf("remote: s3 configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
@@ -62,23 +68,42 @@ func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, 
 		// S3-compatible stores may not know the newer checksum headers.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		inner := o.HTTPClient
+		if opts.Transport != nil {
+			inner = &http.Client{Transport: opts.Transport}
+		}
+		o.HTTPClient = &countingClient{c: inner, st: st}
 	})
-	return client, tr, nil
+	return client, nil
+}
+
+// countingClient counts the requests of an SDK HTTP client and the body
+// bytes of their responses.
+type countingClient struct {
+	c  s3.HTTPClient
+	st *counters
+}
+
+func (c *countingClient) Do(req *http.Request) (*http.Response, error) {
+	c.st.requests.Add(1)
+	resp, err := c.c.Do(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, st: c.st}
+	}
+	return resp, err
 }
 
 func newS3(ctx context.Context, loc Location, opts *Options, st *counters) (*s3Backend, error) {
-	client, tr, err := newS3Client(ctx, opts, st)
+	client, err := newS3Client(ctx, opts, st)
 	if err != nil {
 		return nil, err
 	}
-	return &s3Backend{client: client, tr: tr, bucket: loc.Bucket, key: loc.Key, name: loc.String()}, nil
+	return &s3Backend{client: client, bucket: loc.Bucket, key: loc.Key, name: loc.String()}, nil
 }
 
-func (b *s3Backend) close() {
-	if b.tr != nil {
-		b.tr.CloseIdleConnections()
-	}
-}
+// close does nothing: the SDK's client keeps its idle connections until
+// it is collected.
+func (b *s3Backend) close() {}
 
 func (b *s3Backend) stat(ctx context.Context, _ int64) (Identity, []byte, bool, error) {
 	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &b.key})
@@ -171,12 +196,9 @@ func Put(ctx context.Context, location string, body io.ReadSeeker, size int64, o
 	case "file":
 		return putFile(loc.Path, body)
 	case "s3":
-		client, tr, err := newS3Client(ctx, &opts, &counters{})
+		client, err := newS3Client(ctx, &opts, &counters{})
 		if err != nil {
 			return err
-		}
-		if tr != nil {
-			defer tr.CloseIdleConnections()
 		}
 		_, err = client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket:        &loc.Bucket,

@@ -208,7 +208,7 @@ func S3(tb testing.TB, buckets ...string) string {
 		fmt.Sprintf("-filer.port=%d", p[4]), fmt.Sprintf("-filer.port.grpc=%d", p[5]),
 		"-s3", fmt.Sprintf("-s3.port=%d", p[6]), "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-s3.config="+cfgPath, "-master.telemetry=false",
-		"-master.volumeSizeLimitMB=64", "-volume.max=4",
+		"-master.volumeSizeLimitMB=64", "-volume.max=32",
 		"-filer.localSocket="+filepath.Join(dir, "filer.sock"),
 		"-s3.localSocket="+filepath.Join(dir, "s3.sock"),
 	)
