@@ -87,6 +87,8 @@ type parallel struct {
 	returned  int64  // output returned by Read
 	hist      history
 	buf       []byte // resolved output not yet returned
+	bufBase   []byte // the buffer buf is part of, to reuse once drained
+	bufs      bufPool
 	err       error  // returned once buf is drained
 	done      bool
 
@@ -98,7 +100,8 @@ func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
 	if ps.chunk <= 0 {
 		ps.chunk = DefaultChunkSize
 	}
-	ps.gap = pieceDecoder{src: ps, trustEnd: true}
+	ps.bufs.max = ps.jobs + 2
+	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs}
 	return ps
 }
 
@@ -221,6 +224,7 @@ func (ps *parallel) work(j int, in [][]byte) *piece {
 	defer ps.pool.Put(pd)
 	base := int64(j) * ps.chunk
 	pd.src = &chunkRun{base: base, chunk: ps.chunk, bufs: in}
+	pd.bufs = &ps.bufs
 	pd.trustEnd = false
 	limit := (base + ps.chunk) * 8
 	if j == 0 {
@@ -304,6 +308,10 @@ func (ps *parallel) matches(p *piece) bool {
 // read is Scanner.Read in parallel mode.
 func (ps *parallel) read(b []byte) (int, error) {
 	for len(ps.buf) == 0 {
+		if ps.bufBase != nil {
+			ps.bufs.put(ps.bufBase)
+			ps.bufBase = nil
+		}
 		switch {
 		case ps.err != nil:
 			return 0, ps.err
@@ -339,10 +347,12 @@ func (ps *parallel) advance() {
 				ps.apply(p, out)
 				return
 			}
+			ps.bufs.put(p.plain)
 			ps.reject()
 			return
 		case p.start.bit <= ps.p.bit:
 			ps.pending = ps.pending[1:]
+			ps.bufs.put(p.plain)
 			ps.reject()
 			return
 		default:
@@ -378,7 +388,10 @@ func (ps *parallel) resolve(p *piece) ([]byte, bool) {
 	}
 	w := ps.hist.buf
 	skip := WindowSize - len(w)
-	out := make([]byte, p.outLen())
+	out := p.plain // with room for the marked output at its start
+	if len(out) < len(p.marked) {
+		out = ps.bufs.get(len(p.marked))[:len(p.marked)]
+	}
 	for i, v := range p.marked {
 		if v < inflate.MarkerBase {
 			out[i] = byte(v)
@@ -390,7 +403,6 @@ func (ps *parallel) resolve(p *piece) ([]byte, bool) {
 		}
 		out[i] = w[k]
 	}
-	copy(out[len(p.marked):], p.plain)
 	return out, true
 }
 
@@ -401,7 +413,7 @@ func (ps *parallel) apply(p *piece, out []byte) {
 	cursor := 0
 	stop := func(err error) {
 		ps.err = err
-		ps.buf = out[:cursor]
+		ps.buf, ps.bufBase = out[:cursor], out
 	}
 	for _, ev := range p.events {
 		ps.consume(out[cursor:ev.out])
@@ -450,7 +462,7 @@ func (ps *parallel) apply(p *piece, out []byte) {
 		}
 	}
 	ps.consume(out[cursor:])
-	ps.buf = out
+	ps.buf, ps.bufBase = out, out
 	ps.p = p.end
 	switch {
 	case p.err != nil:

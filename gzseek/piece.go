@@ -2,6 +2,7 @@ package gzseek
 
 import (
 	"bufio"
+	"sync"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -45,13 +46,13 @@ type piece struct {
 	endOut    int // output offset of end
 	endEvents int // events up to end
 	marked    []uint16
-	plain     []byte
+	plain     []byte // once not empty, its first len(marked) bytes are room for the resolved marked output
 	events    []event
 	err       error // what stopped decoding at end, if not the limit
 	final     bool  // at end the gzip data ends cleanly (only when decoding with trustEnd)
 }
 
-func (p *piece) outLen() int { return len(p.marked) + len(p.plain) }
+func (p *piece) outLen() int { return max(len(p.marked), len(p.plain)) }
 
 // reached records a resume point at output offset out, after the events
 // so far: a later error truncates the piece to it.
@@ -67,7 +68,7 @@ func (p *piece) fail(err error) {
 		p.marked = p.marked[:p.endOut]
 		p.plain = p.plain[:0]
 	} else {
-		p.plain = p.plain[:p.endOut-len(p.marked)]
+		p.plain = p.plain[:p.endOut]
 	}
 	p.events = p.events[:p.endEvents]
 }
@@ -76,6 +77,8 @@ func (p *piece) fail(err error) {
 // between pieces; it is not safe for concurrent use.
 type pieceDecoder struct {
 	src io.ReaderAt
+	// bufs, if set, supplies and takes back output buffers.
+	bufs *bufPool
 	// trustEnd says that src ends where the file ends, so that what
 	// follows the last member (nothing, zero padding, garbage) can be
 	// judged. Without it decoding stops at any member position that does
@@ -244,17 +247,22 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 				stop, stopAt, stopOut = true, pos{bit: base + b}, at
 			}
 		}})
+	if len(p.plain) < len(p.marked) {
+		// Room for the marked output, resolved later.
+		p.plain = pd.bufs.get(len(p.marked) + maxOut/4)[:len(p.marked)]
+	}
 	for {
 		if cap(p.plain)-len(p.plain) < 64<<10 {
-			grown := make([]byte, len(p.plain), max(1<<20, 2*cap(p.plain)))
+			grown := pd.bufs.get(max(1<<20, 2*cap(p.plain)))[:len(p.plain)]
 			copy(grown, p.plain)
+			pd.bufs.put(p.plain)
 			p.plain = grown
 		}
 		n, err := pd.fr.Read(p.plain[len(p.plain):cap(p.plain)])
 		p.plain = p.plain[:len(p.plain)+n]
 		if stop && p.outLen() >= stopOut {
 			// Output past the stop (the decoder runs ahead) is dropped.
-			p.plain = p.plain[:stopOut-len(p.marked)]
+			p.plain = p.plain[:stopOut]
 			return stopAt, nil
 		}
 		switch {
@@ -313,6 +321,50 @@ func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at
 				w[i] = byte(v)
 			}
 			return at, w, nil
+		}
+	}
+}
+
+// bufPool keeps output buffers for reuse: clearing fresh memory costs as
+// much as a copy. A nil *bufPool allocates.
+type bufPool struct {
+	mu   sync.Mutex
+	free [][]byte
+	max  int // buffers kept
+}
+
+// get returns an empty buffer with at least n bytes of capacity.
+func (bp *bufPool) get(n int) []byte {
+	if bp != nil {
+		bp.mu.Lock()
+		defer bp.mu.Unlock()
+		for i, b := range bp.free {
+			if cap(b) >= n {
+				bp.free[i] = bp.free[len(bp.free)-1]
+				bp.free = bp.free[:len(bp.free)-1]
+				return b[:0]
+			}
+		}
+	}
+	return make([]byte, 0, n)
+}
+
+// put gives b back for reuse; the caller must not use it any more.
+func (bp *bufPool) put(b []byte) {
+	if bp == nil || cap(b) < 1<<20 {
+		return
+	}
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	if len(bp.free) < bp.max {
+		bp.free = append(bp.free, b[:0])
+		return
+	}
+	// Keep the biggest buffers.
+	for i, f := range bp.free {
+		if cap(f) < cap(b) {
+			bp.free[i] = b[:0]
+			return
 		}
 	}
 }
