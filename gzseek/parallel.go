@@ -88,7 +88,9 @@ type parallel struct {
 	hist      history
 	buf       []byte // resolved output not yet returned
 	bufBase   []byte // the buffer buf is part of, to reuse once drained
-	bufs      bufPool
+	bufs      bufPool[byte]
+	marks     bufPool[uint16]
+	chunkBufs bufPool[byte]
 	err       error  // returned once buf is drained
 	done      bool
 
@@ -101,6 +103,8 @@ func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
 		ps.chunk = DefaultChunkSize
 	}
 	ps.bufs.max = ps.jobs + 2
+	ps.marks.max = ps.jobs + 1
+	ps.chunkBufs.max = 2*ps.jobs + 4
 	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs}
 	return ps
 }
@@ -124,11 +128,11 @@ func (ps *parallel) rest() io.Reader {
 }
 
 // maxOut bounds the output of one piece, and so the memory of a worker.
-func (ps *parallel) maxOut() int { return int(max(1<<20, 16*ps.chunk)) }
+func (ps *parallel) maxOut() int { return int(max(1<<20, 10*ps.chunk)) }
 
 // readChunk reads the next chunk of input.
 func (ps *parallel) readChunk() {
-	buf := make([]byte, ps.chunk, ps.chunk+chunkTail)
+	buf := ps.chunkBufs.get(int(ps.chunk) + chunkTail)[:ps.chunk]
 	n, err := io.ReadFull(ps.r, buf)
 	buf = buf[:n]
 	switch err {
@@ -186,6 +190,11 @@ func (ps *parallel) ReadAt(b []byte, off int64) (int, error) {
 func (ps *parallel) release() {
 	i := int(ps.p.bit / 8 / ps.chunk)
 	for ps.first < i && len(ps.chunks) > 0 {
+		if len(ps.pending) == 0 || ps.pending[0].chunk > ps.first {
+			// No worker still reads it: every job that got this
+			// chunk started at or before it and has been collected.
+			ps.chunkBufs.put(ps.chunks[0])
+		}
 		ps.chunks[0] = nil
 		ps.chunks = ps.chunks[1:]
 		ps.first++
@@ -224,7 +233,7 @@ func (ps *parallel) work(j int, in [][]byte) *piece {
 	defer ps.pool.Put(pd)
 	base := int64(j) * ps.chunk
 	pd.src = &chunkRun{base: base, chunk: ps.chunk, bufs: in}
-	pd.bufs = &ps.bufs
+	pd.bufs, pd.marks = &ps.bufs, &ps.marks
 	pd.trustEnd = false
 	limit := (base + ps.chunk) * 8
 	if j == 0 {
@@ -241,9 +250,9 @@ func (ps *parallel) work(j int, in [][]byte) *piece {
 	}
 	defer ps.finder.Put(f)
 	c0 := in[0]
-	data := c0[:cap(c0)]
-	if len(in) == 1 {
-		data = c0
+	data := c0
+	if len(in) > 1 {
+		data = c0[:len(c0)+min(chunkTail, len(in[1]))]
 	}
 	from, to := int64(0), int64(len(c0))*8
 	for range maxCandidates {
@@ -392,6 +401,7 @@ func (ps *parallel) resolve(p *piece) ([]byte, bool) {
 	if len(out) < len(p.marked) {
 		out = ps.bufs.get(len(p.marked))[:len(p.marked)]
 	}
+	defer ps.marks.put(p.marked)
 	for i, v := range p.marked {
 		if v < inflate.MarkerBase {
 			out[i] = byte(v)

@@ -77,8 +77,9 @@ func (p *piece) fail(err error) {
 // between pieces; it is not safe for concurrent use.
 type pieceDecoder struct {
 	src io.ReaderAt
-	// bufs, if set, supplies and takes back output buffers.
-	bufs *bufPool
+	// bufs and marks, if set, supply and take back output buffers.
+	bufs  *bufPool[byte]
+	marks *bufPool[uint16]
 	// trustEnd says that src ends where the file ends, so that what
 	// follows the last member (nothing, zero padding, garbage) can be
 	// judged. Without it decoding stops at any member position that does
@@ -249,7 +250,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 		}})
 	if len(p.plain) < len(p.marked) {
 		// Room for the marked output, resolved later.
-		p.plain = pd.bufs.get(len(p.marked) + maxOut/4)[:len(p.marked)]
+		p.plain = pd.bufs.get(len(p.marked) + maxOut/2)[:len(p.marked)]
 	}
 	for {
 		if cap(p.plain)-len(p.plain) < 64<<10 {
@@ -284,6 +285,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 // no markers, when it goes on with bytes.
 func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at pos, window []byte, err error) {
 	base := bit / 8 * 8
+	pd.mr.Reuse(pd.marks.get(1 << 20))
 	pd.mr.Reset(pd.reader(bit/8), uint8(bit%8))
 	lastMarker := -1 // index in the output of the last marker seen
 	scanned := 0
@@ -327,14 +329,14 @@ func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at
 
 // bufPool keeps output buffers for reuse: clearing fresh memory costs as
 // much as a copy. A nil *bufPool allocates.
-type bufPool struct {
+type bufPool[T byte | uint16] struct {
 	mu   sync.Mutex
-	free [][]byte
+	free [][]T
 	max  int // buffers kept
 }
 
-// get returns an empty buffer with at least n bytes of capacity.
-func (bp *bufPool) get(n int) []byte {
+// get returns an empty buffer with at least n elements of capacity.
+func (bp *bufPool[T]) get(n int) []T {
 	if bp != nil {
 		bp.mu.Lock()
 		defer bp.mu.Unlock()
@@ -346,11 +348,11 @@ func (bp *bufPool) get(n int) []byte {
 			}
 		}
 	}
-	return make([]byte, 0, n)
+	return make([]T, 0, n)
 }
 
 // put gives b back for reuse; the caller must not use it any more.
-func (bp *bufPool) put(b []byte) {
+func (bp *bufPool[T]) put(b []T) {
 	if bp == nil || cap(b) < 1<<20 {
 		return
 	}

@@ -32,7 +32,7 @@ type MarkerDecoder struct {
 func (m *MarkerDecoder) Reset(br *bufio.Reader, startBit uint8) {
 	m.d.resetInput(br, startBit)
 	if cap(m.out) < histSize+roomSize {
-		m.out = make([]uint16, histSize, histSize+roomSize)
+		m.out = make([]uint16, histSize, histSize+4*roomSize)
 	}
 	m.out = m.out[:histSize]
 	for i := range m.out {
@@ -82,11 +82,18 @@ func (m *MarkerDecoder) Block() (final bool, err error) {
 func (m *MarkerDecoder) Output() []uint16 { return m.out[histSize:] }
 
 // Detach returns the output like Output, but gives up the buffer to the
-// caller: the next Reset allocates a new one.
+// caller: the next Reset allocates a new one, unless Reuse gives one.
 func (m *MarkerDecoder) Detach() []uint16 {
 	o := m.out[histSize:]
 	m.out = nil
 	return o
+}
+
+// Reuse gives m a buffer that Detach returned, for the next Reset.
+func (m *MarkerDecoder) Reuse(b []uint16) {
+	if cap(b) > cap(m.out) {
+		m.out = b[:0]
+	}
 }
 
 // InputBits returns the number of input bits consumed so far, counting
@@ -174,10 +181,25 @@ func (m *MarkerDecoder) fast() int {
 		}
 		n := e & 31
 		if e&flagLit != 0 {
+			// Up to three literals per refill, as in Decoder.fast.
 			bits >>= n
 			nb -= uint(n)
 			out[wp] = uint16(byte(e >> 16))
 			wp++
+			if e = lt[bits&(1<<litBits-1)]; e&flagLit != 0 {
+				n := e & 31
+				bits >>= n
+				nb -= uint(n)
+				out[wp] = uint16(byte(e >> 16))
+				wp++
+				if e = lt[bits&(1<<litBits-1)]; e&flagLit != 0 {
+					n := e & 31
+					bits >>= n
+					nb -= uint(n)
+					out[wp] = uint16(byte(e >> 16))
+					wp++
+				}
+			}
 			continue
 		}
 		if e&flagExc != 0 {
@@ -212,7 +234,7 @@ func (m *MarkerDecoder) fast() int {
 			break
 		}
 		src := wp - dist
-		if dist >= length {
+		if dist >= length && length > 32 {
 			copy(out[wp:wp+length], out[src:src+length])
 		} else {
 			for i := range length {
