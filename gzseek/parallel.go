@@ -91,7 +91,7 @@ type parallel struct {
 	bufs      bufPool[byte]
 	marks     bufPool[uint16]
 	chunkBufs bufPool[byte]
-	err       error  // returned once buf is drained
+	err       error // returned once buf is drained
 	done      bool
 
 	speculated, rejected int

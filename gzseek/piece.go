@@ -2,12 +2,12 @@ package gzseek
 
 import (
 	"bufio"
-	"sync"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/tarx-dev/tarx/internal/inflate"
 )
