@@ -46,7 +46,7 @@ func gxWriteArchive(t *testing.T, gz []byte) string {
 // gxOpen builds (or opens) the index of the archive at p with gxSpan.
 func gxOpen(t *testing.T, p string) *index.Archive {
 	t.Helper()
-	a, err := index.Open(context.Background(), p, index.Options{Span: gxSpan})
+	a, err := index.Open(context.Background(), p, index.Options{BuildOptions: index.BuildOptions{Span: gxSpan}})
 	if err != nil {
 		t.Fatalf("index.Open(%s): %v", p, err)
 	}

@@ -8,100 +8,12 @@ import (
 	"os"
 	"os/user"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// Errors returned by the Writer, wrapped in a [*MemberError] when a member is
-// concerned.
-var (
-	// ErrUnsafePath reports a member name or hard link target that would
-	// resolve outside the destination directory, or through a symbolic
-	// link that came from the archive.
-	ErrUnsafePath = errors.New("extract: unsafe path")
-
-	// ErrClosed reports use of a Writer after Close or Abort.
-	ErrClosed = errors.New("extract: writer closed")
-
-	// ErrIncomplete reports a file created by CreateFile whose pieces were
-	// not all done when the Writer was closed; the file is removed.
-	ErrIncomplete = errors.New("extract: incomplete file")
-)
-
-// A MemberError records an error and the archive member whose extraction
-// caused it.
-type MemberError struct {
-	Member string // member name as found in the archive
-	Op     string // what failed, as "cannot open"; may be empty
-	Err    error  // the underlying error
-}
-
-// Error returns "extract: member: op: err".
-func (e *MemberError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "extract: ")
-	if e.Op != "" {
-		msg = e.Op + ": " + msg
-	}
-	return "extract: " + quoteName(e.Member) + ": " + msg
-}
-
-// Unwrap returns e.Err.
-func (e *MemberError) Unwrap() error { return e.Err }
-
-// quoteName quotes a name for an error message if it holds characters that
-// would garble the message.
-func quoteName(s string) string {
-	for _, r := range s {
-		if r < ' ' || r == 0x7f {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
-
-// memberErr wraps err for member. Path errors lose their path (the member
-// names it already) and os.Root's refusal to leave the root becomes
-// ErrUnsafePath.
-func memberErr(member, op string, err error) error {
-	var me *MemberError
-	if errors.As(err, &me) {
-		return err
-	}
-	for {
-		var pe *fs.PathError
-		var le *os.LinkError
-		var se *os.SyscallError
-		switch {
-		case errors.As(err, &pe):
-			err = pe.Err
-			continue
-		case errors.As(err, &le):
-			err = le.Err
-			continue
-		case errors.As(err, &se):
-			err = se.Err
-			continue
-		}
-		break
-	}
-	if isEscape(err) {
-		if op != "" {
-			op += ": "
-		}
-		return &MemberError{Member: member, Op: op + err.Error(), Err: ErrUnsafePath}
-	}
-	return &MemberError{Member: member, Op: op, Err: err}
-}
-
-// isEscape reports whether err is os.Root's refusal of a name that escapes
-// the root. os does not export that error, so its text is matched.
-func isEscape(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
-}
 
 // mode returns the permission bits to set on a member, as GNU tar does: the
 // archived mode including setuid, setgid and sticky bits when running as

@@ -1,7 +1,7 @@
 package extract
 
 import (
-	"strings"
+	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
 // Name returns the name under the Writer's directory at which member is
@@ -36,45 +36,15 @@ func (w *Writer) cleanName(member, what string) (string, bool, error) {
 	return name, ok, err
 }
 
-// sanitizeName does the work of Name without side effects. prefix is the run
-// of leading slashes that was removed.
+// sanitizeName does the work of Name without side effects, by
+// internal/tarname's rules. prefix is the run of leading slashes that was
+// removed.
 func sanitizeName(member string, strip int) (name, prefix string, ok bool, err error) {
-	if strings.IndexByte(member, 0) >= 0 {
-		return "", "", false, &MemberError{Member: member, Op: "member name contains a NUL byte", Err: ErrUnsafePath}
+	n, err := tarname.Clean(member, strip)
+	if err != nil {
+		return "", "", false, &MemberError{Member: member, Op: err.Error(), Err: ErrUnsafePath}
 	}
-	for elem := range strings.SplitSeq(member, "/") {
-		if elem == ".." {
-			return "", "", false, &MemberError{Member: member, Op: "member name contains '..'", Err: ErrUnsafePath}
-		}
-	}
-	i := 0
-	for i < len(member) && member[i] == '/' {
-		i++
-	}
-	prefix = member[:i]
-
-	elems := make([]string, 0, 8)
-	for elem := range strings.SplitSeq(member[i:], "/") {
-		if elem != "" {
-			elems = append(elems, elem)
-		}
-	}
-	if strip > 0 {
-		if len(elems) <= strip {
-			return "", prefix, false, nil
-		}
-		elems = elems[strip:]
-	}
-	kept := elems[:0]
-	for _, elem := range elems {
-		if elem != "." {
-			kept = append(kept, elem)
-		}
-	}
-	if len(kept) == 0 {
-		return "", prefix, false, nil
-	}
-	return strings.Join(kept, "/"), prefix, true, nil
+	return n.Path, n.Prefix, n.Path != "", nil
 }
 
 // warnOnce passes msg to the Warn option the first time it is seen.

@@ -3,7 +3,6 @@ package extract
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -12,18 +11,9 @@ import (
 	"sync/atomic"
 
 	"github.com/tarx-dev/tarx/index"
-	"github.com/tarx-dev/tarx/internal/crc"
 	"github.com/tarx-dev/tarx/internal/match"
 	"golang.org/x/sync/errgroup"
 )
-
-// ErrChecksum means a member's contents differ from the checksum recorded
-// in the index; the file is not left behind.
-var ErrChecksum = errors.New("extract: checksum mismatch")
-
-// ErrStream means the archive's data could not be read; the members that
-// depend on the failed part were not extracted.
-var ErrStream = errors.New("extract: archive read error")
 
 // Options configures an extraction.
 type Options struct {
@@ -211,13 +201,16 @@ func header(m *index.Member) *tar.Header {
 
 // runUnit performs the tasks of one unit from its own resumed stream.
 func (x *run) runUnit(a *index.Archive, u *unit) {
+	// Members behind a broken stream fail with the stream's error, as
+	// the checked reader reports it for the member it broke in.
 	fail := func(tasks []task, err error) {
 		for _, t := range tasks {
+			err := &index.ReadError{Member: t.m.Header.Name, Err: err}
 			if t.split != nil {
-				x.pieceDone(t, 0, fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+				x.pieceDone(t, 0, err)
 				continue
 			}
-			x.report(fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, err))
+			x.report(err)
 		}
 	}
 	r, err := a.OpenAt(u.start)
@@ -239,13 +232,13 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 		case t.split != nil:
 			x.writePiece(s, t)
 		case t.m.Contiguous():
-			x.writeWhole(s, t.m, &limitedStream{s: s, left: t.m.Header.Size})
+			x.writeWhole(t.m, &limitedStream{s: s, left: t.m.Header.Size})
 		default:
 			tr := tar.NewReader(s)
 			if _, err := tr.Next(); err != nil {
 				s.err = err
 			} else {
-				x.writeWhole(s, t.m, tr)
+				x.writeWhole(t.m, tr)
 			}
 		}
 		if s.err != nil {
@@ -255,13 +248,9 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 	}
 }
 
-// writeWhole writes member m from data, checking its CRC.
-func (x *run) writeWhole(s *stream, m *index.Member, data io.Reader) {
-	v := &verifier{ctx: x.ctx, r: data, m: m, h: crc32.NewIEEE()}
-	if err := x.w.WriteEntrySeq(m.Seq, header(m), v); err != nil {
-		if s.err != nil {
-			err = fmt.Errorf("%w: %s: %v", ErrStream, m.Header.Name, s.err)
-		}
+// writeWhole writes member m from data, proving it with index's check.
+func (x *run) writeWhole(m *index.Member, data io.Reader) {
+	if err := x.w.WriteEntrySeq(m.Seq, header(m), m.Check(&ctxReader{ctx: x.ctx, r: data})); err != nil {
 		if x.ctx.Err() == nil {
 			x.report(err)
 		}
@@ -285,7 +274,7 @@ func (x *run) writePiece(s *stream, t task) {
 	switch {
 	case err == nil:
 	case s.err != nil || err == io.EOF:
-		err = fmt.Errorf("%w: %s: %v", ErrStream, t.m.Header.Name, cmpErr(s.err, io.ErrUnexpectedEOF))
+		err = &index.ReadError{Member: t.m.Header.Name, Err: cmpErr(s.err, io.ErrUnexpectedEOF)}
 	case x.ctx.Err() == nil:
 		err = &MemberError{Member: t.m.Header.Name, Op: "cannot write", Err: err}
 	}
@@ -310,13 +299,9 @@ func (x *run) pieceDone(t task, sum uint32, err error) {
 		return
 	}
 	if sp.left == 0 && !sp.failed {
-		all := sp.crcs[0]
-		for i := 1; i < len(sp.crcs); i++ {
-			all = crc.Combine(all, sp.crcs[i], sp.lens[i])
-		}
-		if all != t.m.CRC {
+		if err := t.m.CheckPieces(sp.crcs, sp.lens); err != nil {
 			sp.failed = true
-			x.report(fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, t.m.Header.Name, all, t.m.CRC))
+			x.report(err)
 		}
 	}
 	if sp.failed {
@@ -387,42 +372,6 @@ func (l *limitedStream) Read(p []byte) (int, error) {
 	if err == io.EOF && l.left > 0 {
 		err = io.ErrUnexpectedEOF
 		l.s.err = err
-	}
-	return n, err
-}
-
-// verifier passes a member's contents through, failing with ErrChecksum
-// instead of io.EOF if they do not match the index, and with the
-// context's error once it is cancelled.
-type verifier struct {
-	ctx context.Context
-	r   io.Reader
-	m   *index.Member
-	h   interface {
-		io.Writer
-		Sum32() uint32
-	}
-	n       int64
-	checked bool
-}
-
-func (v *verifier) Read(p []byte) (int, error) {
-	if err := v.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	v.n += int64(n)
-	// Check as soon as the last byte is read: the Writer may stop reading
-	// at the member's size without ever seeing io.EOF.
-	if v.n == v.m.Header.Size && (n > 0 || err == io.EOF) && !v.checked {
-		v.checked = true
-		if sum := v.h.Sum32(); sum != v.m.CRC {
-			return n, fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, v.m.Header.Name, sum, v.m.CRC)
-		}
-	}
-	if err == io.EOF && v.n < v.m.Header.Size {
-		return n, fmt.Errorf("%w: %s: %d of %d bytes", ErrStream, v.m.Header.Name, v.n, v.m.Header.Size)
 	}
 	return n, err
 }

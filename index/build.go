@@ -31,7 +31,7 @@ const commitBytes = 32 << 20
 // path. size is the archive's size if known (for progress), else -1.
 // identity is called after the pass to say which archive was read. The
 // caller owns path and removes it on error.
-func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *Options) (Info, error) {
+func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *BuildOptions) (Info, error) {
 	start := time.Now()
 	info := Info{Span: opts.Span, ToolVersion: opts.ToolVersion}
 	if info.Span <= 0 {
@@ -101,7 +101,7 @@ type passResult struct {
 // pass reads the gzip archive r of the given size once: one goroutine
 // inflates it, emitting checkpoints every span bytes; a second parses the
 // tar stream and checksums members; sink consumes both on a third.
-func pass(ctx context.Context, r io.Reader, size, span int64, opts *Options,
+func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
 	sink func(<-chan gzseek.Checkpoint, <-chan Member) error) (passResult, error) {
 	var res passResult
 	g, gctx := errgroup.WithContext(ctx)
@@ -149,7 +149,7 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *Options,
 // parseTar reads the tar stream, sending one Member per entry. It returns
 // the offset just past the end-of-archive marker.
 func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember func(*Member, io.Reader) error) (int64, error) {
-	tr := tar.NewReader(r)
+	tr := tarReader{tar.NewReader(r)}
 	crc := crc32.NewIEEE()
 	var prevEnd, seq int64
 	for {
@@ -159,13 +159,7 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 			return r.n, nil
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			if isTarError(err) {
-				return 0, fmt.Errorf("%w: entry at offset %d: %v", ErrTar, hdrOff, err)
-			}
-			return 0, err
+			return 0, tarError(ctx, err, fmt.Sprintf("entry at offset %d", hdrOff))
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			prevEnd = r.n
@@ -176,23 +170,11 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
 			if err := onMember(&m, data); err != nil {
-				if ctx.Err() != nil {
-					return 0, ctx.Err()
-				}
-				if isTarError(err) {
-					return 0, fmt.Errorf("%w: %s: %v", ErrTar, hdr.Name, err)
-				}
-				return 0, err
+				return 0, tarError(ctx, err, hdr.Name)
 			}
 		}
 		if _, err := io.Copy(io.Discard, data); err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			if isTarError(err) {
-				return 0, fmt.Errorf("%w: %s: %v", ErrTar, hdr.Name, err)
-			}
-			return 0, err
+			return 0, tarError(ctx, err, hdr.Name)
 		}
 		m.CRC = crc.Sum32()
 		m.DataEnd = r.n
@@ -208,17 +190,51 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 	}
 }
 
-// isTarError reports whether err comes from archive/tar rejecting the
-// stream, rather than from the gzip layer or cancellation.
-func isTarError(err error) bool {
-	var gzErrs = []error{gzseek.ErrHeader, gzseek.ErrChecksum, gzseek.ErrTrailingData, gzseek.ErrTruncated, gzseek.ErrCorrupt, context.Canceled, context.DeadlineExceeded}
-	for _, e := range gzErrs {
-		if errors.Is(err, e) {
-			return false
-		}
+// tarError returns the error that stopped the tar parser at where: the
+// context's error once it is cancelled; an error of the gzip layer as it
+// is; an error archive/tar made (marked by tarReader) wrapped with
+// ErrTar; anything else (OnMember's own errors) as it is.
+func tarError(ctx context.Context, err error, where string) error {
+	var se *sourceError
+	var te *tarParseError
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.As(err, &se):
+		return se.err
+	case errors.As(err, &te):
+		return fmt.Errorf("%w: %s: %w", ErrTar, where, te.err)
 	}
-	return errors.Is(err, tar.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrFieldTooLong) || errors.Is(err, tar.ErrInsecurePath) || strings.HasPrefix(err.Error(), "archive/tar")
+	return err
 }
+
+// tarReader marks the errors archive/tar makes itself, as opposed to
+// those of the stream it reads, so that tarError can tell them apart.
+type tarReader struct{ tr *tar.Reader }
+
+func (t tarReader) Next() (*tar.Header, error) {
+	h, err := t.tr.Next()
+	return h, markTar(err)
+}
+
+func (t tarReader) Read(p []byte) (int, error) {
+	n, err := t.tr.Read(p)
+	return n, markTar(err)
+}
+
+func markTar(err error) error {
+	var se *sourceError
+	if err == nil || err == io.EOF || errors.As(err, &se) {
+		return err
+	}
+	return &tarParseError{err}
+}
+
+// tarParseError is an error archive/tar made: the tar stream is malformed.
+type tarParseError struct{ err error }
+
+func (e *tarParseError) Error() string { return e.err.Error() }
+func (e *tarParseError) Unwrap() error { return e.err }
 
 func isPAXSparse(h *tar.Header) bool {
 	for k := range h.PAXRecords {

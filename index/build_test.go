@@ -79,10 +79,10 @@ func TestOpen_Canceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	calls := 0
-	a, err := Open(ctx, p, Options{Progress: func(done, total int64) {
+	a, err := Open(ctx, p, Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		calls++
 		cancel()
-	}})
+	}}})
 	if !errors.Is(err, context.Canceled) {
 		if err == nil {
 			a.Close()
@@ -143,9 +143,9 @@ func TestOpen_LeftoverTemp(t *testing.T) {
 // the first progress report; the parent kills it then.
 func childBuild() error {
 	var once sync.Once
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{Progress: func(done, total int64) {
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{Progress: func(done, total int64) {
 		once.Do(func() { fmt.Println("building") })
-	}})
+	}}})
 	if err != nil {
 		return err
 	}
@@ -165,10 +165,10 @@ func childOpen() error {
 		return err
 	}
 	var res childResult
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{
 		Progress: func(int64, int64) { res.Progress++ },
 		Warn:     func(msg string) { fmt.Fprintln(os.Stderr, msg) },
-	})
+	}})
 	if err != nil {
 		return err
 	}
@@ -180,16 +180,6 @@ func childOpen() error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// testBinary returns the path of the running test binary.
-func testBinary(t *testing.T) string {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	return exe
-}
-
 // TestOpen_Killed kills a process with SIGKILL in the middle of a build:
 // its temporary file stays behind, and the next Open builds the index and
 // removes it.
@@ -198,7 +188,7 @@ func TestOpen_Killed(t *testing.T) {
 	p := writeArchive(t, gz)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := childCommand(ctx, testBinary(t), "build", envArchive+"="+p)
+	cmd := childCommand(ctx, testarchive.TestBinary(t), "build", envArchive+"="+p)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -271,10 +261,10 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			a, err := Open(context.Background(), p, Options{
+			a, err := Open(context.Background(), p, Options{BuildOptions: BuildOptions{
 				Progress: func(int64, int64) { progress[i].Add(1) },
 				Warn:     func(string) { warnings.Add(1) },
-			})
+			}})
 			if err != nil {
 				errs[i] = err
 				return
@@ -315,7 +305,7 @@ func TestOpen_ConcurrentGoroutines(t *testing.T) {
 // processes at once: one builds, the others wait and use its index.
 func TestOpen_ConcurrentProcesses(t *testing.T) {
 	p := writeArchive(t, bigArchive(t, 12<<20))
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	const n = 4
 	type child struct {
 		cmd            *exec.Cmd

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
 // FS returns the archive as an io/fs.FS: a read-only file tree of its
@@ -27,7 +29,7 @@ import (
 func (a *Archive) FS() (fs.FS, error) {
 	t := &tree{a: a, nodes: map[string]*node{".": {name: ".", dir: true}}}
 	err := a.Members(func(m *Member) error {
-		name, ok := fsName(m.Header.Name)
+		name, ok := tarname.Path(m.Header.Name)
 		if !ok {
 			return nil
 		}
@@ -43,30 +45,6 @@ func (a *Archive) FS() (fs.FS, error) {
 		}
 	}
 	return t, nil
-}
-
-// fsName turns a member name into an fs.FS path.
-func fsName(name string) (string, bool) {
-	for {
-		switch {
-		case strings.HasPrefix(name, "/"):
-			name = name[1:]
-		case strings.HasPrefix(name, "./"):
-			name = name[2:]
-		default:
-			name = strings.TrimRight(name, "/")
-			if name == "" || name == "." {
-				return "", false
-			}
-			for _, e := range strings.Split(name, "/") {
-				if e == ".." {
-					return "", false
-				}
-			}
-			name = path.Clean(name)
-			return name, fs.ValidPath(name)
-		}
-	}
 }
 
 // tree is the FS of an archive.
@@ -132,7 +110,7 @@ func (t *tree) resolve(name string) (*node, string, error) {
 				return nil, name, fs.ErrNotExist
 			}
 		case tar.TypeLink:
-			target, ok := fsName(n.m.Header.Linkname)
+			target, ok := tarname.Path(n.m.Header.Linkname)
 			if !ok {
 				return nil, name, fs.ErrNotExist
 			}

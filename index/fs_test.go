@@ -33,7 +33,7 @@ func writeArchive(tb testing.TB, dir string, entries []testarchive.Entry, style 
 func TestFS(t *testing.T) {
 	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 3, SmallFiles: 60, BigFiles: 2, BigSize: 600 << 10})
 	p := writeArchive(t, t.TempDir(), entries, testarchive.GoLevel6)
-	a, err := index.Open(context.Background(), p, index.Options{Span: 128 << 10})
+	a, err := index.Open(context.Background(), p, index.Options{BuildOptions: index.BuildOptions{Span: 128 << 10}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,7 +177,7 @@ func TestOpen_Schema(t *testing.T) {
 				tarBytes := mixedTar(t, format)
 				gz := testarchive.Gzip(t, tarBytes, style)
 				p := writeArchive(t, gz)
-				a := mustOpen(t, p, Options{Span: 64 << 10, ToolVersion: "test-1.0"})
+				a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10, ToolVersion: "test-1.0"}})
 				entries := testarchive.Read(t, tarBytes)
 				checkMembers(t, a, tarBytes, entries)
 				checkLookup(t, a, entries, allContents[format] == style)
@@ -301,7 +301,7 @@ func checkLookup(t *testing.T, a *Archive, entries []testarchive.Entry, all bool
 	if m.Seq != int64(last) || !bytes.Equal(readMember(t, a, m), testarchive.MixedDupData) {
 		t.Errorf("Lookup(%q) = member %d, want the last one, %d", testarchive.MixedDup, m.Seq, last)
 	}
-	if got, err := a.Member(m.Seq); err != nil || diffMember(got, m) != "" || got.Seq != m.Seq {
+	if got, err := a.member(m.Seq); err != nil || diffMember(got, m) != "" || got.Seq != m.Seq {
 		t.Errorf("Member(%d) = %v, %v; want %q", m.Seq, got, err, m.Name())
 	}
 
@@ -362,7 +362,7 @@ func checkInfo(t *testing.T, a *Archive, p string, gz, tarBytes []byte, style te
 	}
 }
 
-// checkOffsets checks CheckpointBefore and OpenAt at many offsets.
+// checkOffsets checks checkpointAt and OpenAt at many offsets.
 func checkOffsets(t *testing.T, a *Archive, tarBytes []byte) {
 	t.Helper()
 	size := int64(len(tarBytes))
@@ -390,13 +390,13 @@ func checkOffsets(t *testing.T, a *Archive, tarBytes []byte) {
 		if off < 0 || off > size {
 			continue
 		}
-		cp, err := a.CheckpointBefore(off)
+		cp, err := a.checkpointAt(off)
 		if err != nil {
-			t.Fatalf("CheckpointBefore(%d): %v", off, err)
+			t.Fatalf("checkpointAt(%d): %v", off, err)
 		}
 		j, _ := slices.BinarySearch(cps, off+1)
 		if want := cps[j-1]; cp.Out != want || cp.Window != nil {
-			t.Errorf("CheckpointBefore(%d) at %d with %d window bytes, want at %d without window", off, cp.Out, len(cp.Window), want)
+			t.Errorf("checkpointAt(%d) at %d with %d window bytes, want at %d without window", off, cp.Out, len(cp.Window), want)
 		}
 		rd, err := a.OpenAt(off)
 		if err != nil {
@@ -440,7 +440,7 @@ func TestOpen_ExternalTar(t *testing.T) {
 			tarBytes := testarchive.TarTool(t, dir, format)
 			gz := testarchive.Gzip(t, tarBytes, testarchive.GoLevel6)
 			p := writeArchive(t, gz)
-			a := mustOpen(t, p, Options{Span: 64 << 10})
+			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 			got := testarchive.Read(t, tarBytes)
 			checkMembers(t, a, tarBytes, got)
 			info := a.Info()
@@ -459,7 +459,7 @@ func TestOpen_Sparse(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			tarBytes, want := testarchive.GNUSparse(t, format)
 			p := writeArchive(t, testarchive.Gzip(t, tarBytes, testarchive.GoLevel1))
-			a := mustOpen(t, p, Options{Span: 64 << 10})
+			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 			ms := members(t, a)
 			entries := testarchive.Read(t, tarBytes)
 			if len(ms) != len(entries) {

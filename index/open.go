@@ -14,12 +14,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Options configures Open and Build.
+// Options configures Open and Build: where the index lives, and what to
+// do when it is missing or does not match the archive. BuildOptions apply
+// when an index is built.
 type Options struct {
 	// IndexPath overrides where the index lives (see Path).
 	IndexPath string
-	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
-	Span int64
 	// NoBuild makes Open fail with ErrNoIndex instead of building a
 	// missing or unusable index.
 	NoBuild bool
@@ -31,10 +31,20 @@ type Options struct {
 	// Waiting for another process that is building the index is bounded
 	// only by the context.
 	LockTimeout time.Duration
+
+	BuildOptions
+}
+
+// BuildOptions configures an index build: by Open or Build when they
+// build, and by Scan.
+type BuildOptions struct {
+	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
+	Span int64
 	// Progress, if set, is called during a build with the compressed
-	// bytes read so far and the archive size.
+	// bytes read so far and the archive size (-1 if unknown).
 	Progress func(done, total int64)
-	// Warn, if set, receives notices such as a stale index being rebuilt.
+	// Warn, if set, receives notices: a stale index being rebuilt, and
+	// what the build finds worth a warning.
 	Warn func(msg string)
 	// OnMember, if set, is called during a build for every member with a
 	// reader of its contents; what it does not read is read afterwards.
@@ -44,7 +54,7 @@ type Options struct {
 	ToolVersion string
 }
 
-func (o *Options) warn(format string, args ...any) {
+func (o *BuildOptions) warn(format string, args ...any) {
 	if o.Warn != nil {
 		o.Warn(fmt.Sprintf(format, args...))
 	}
@@ -160,7 +170,7 @@ func openWith(ctx context.Context, f *os.File, path string, opts *Options, force
 		}
 	}()
 	identity := func() (Identity, error) { return id, nil }
-	if _, err := build(ctx, io.NewSectionReader(f, 0, id.Size), id.Size, identity, tmp.Name(), opts); err != nil {
+	if _, err := build(ctx, io.NewSectionReader(f, 0, id.Size), id.Size, identity, tmp.Name(), &opts.BuildOptions); err != nil {
 		return nil, err
 	}
 	// The archive must not have changed while it was read.

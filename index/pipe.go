@@ -87,7 +87,7 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 		case buf, ok := <-r.p.full:
 			if !ok {
 				if r.p.err != nil {
-					return 0, r.p.err
+					return 0, &sourceError{r.p.err}
 				}
 				return 0, io.EOF
 			}
@@ -107,3 +107,11 @@ func (r *pipeReader) drain() error {
 	_, err := io.Copy(io.Discard, r)
 	return err
 }
+
+// sourceError marks an error of the pipe's source (the gzip layer), so
+// that the tar parser can tell it from archive/tar's own errors without
+// looking at message texts.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }

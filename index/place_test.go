@@ -200,7 +200,7 @@ func runUnprivileged(t *testing.T, dir string, uid int, role string, env []strin
 	}
 	exe := filepath.Join(dir, "index.test")
 	if _, err := os.Stat(exe); err != nil {
-		copyExecutable(t, exe)
+		testarchive.CopyFile(t, testarchive.TestBinary(t), exe, 0o755)
 	}
 	cmd := childCommand(context.Background(), exe, role, env...)
 	cmd.Dir = dir
@@ -210,30 +210,6 @@ func runUnprivileged(t *testing.T, dir string, uid int, role string, env []strin
 		t.Skipf("cannot run a process as uid %d: %v", uid, err)
 	}
 	return out, err
-}
-
-// copyExecutable copies the running test binary to dst, executable by all.
-func copyExecutable(t *testing.T, dst string) {
-	t.Helper()
-	src, err := os.Executable()
-	if err != nil {
-		t.Skipf("cannot find the test binary: %v", err)
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func childReadOnly() error { return childReadOnlyTo(os.Stdout) }

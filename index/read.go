@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"hash"
-	"hash/crc32"
 	"io"
 
 	"github.com/klauspost/compress/flate"
@@ -21,7 +19,7 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 	}
 	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
 	if err != nil {
-		return fmt.Errorf("%w: member chunk: %v", ErrFormat, err)
+		return fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
 	}
 	r := recordReader{b: raw}
 	var prevEnd int64
@@ -61,8 +59,8 @@ func (a *Archive) Members(fn func(*Member) error) error {
 	})
 }
 
-// Member returns the member with sequence number seq.
-func (a *Archive) Member(seq int64) (*Member, error) {
+// member returns the member with sequence number seq.
+func (a *Archive) member(seq int64) (*Member, error) {
 	var found *Member
 	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
@@ -139,9 +137,9 @@ func (a *Archive) lookup(name string) (*Member, int, error) {
 	return found, count, err
 }
 
-// CheckpointBefore returns the last checkpoint at or before the
-// decompressed offset off, without its window.
-func (a *Archive) CheckpointBefore(off int64) (gzseek.Checkpoint, error) {
+// checkpointAt returns the last checkpoint at or before the decompressed
+// offset off, without its window.
+func (a *Archive) checkpointAt(off int64) (gzseek.Checkpoint, error) {
 	var cp gzseek.Checkpoint
 	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
@@ -266,7 +264,7 @@ func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 		mr.Close()
 		return nil, nil, fmt.Errorf("%w: %s: header at offset %d is %q", ErrChecksum, m.Header.Name, m.HeaderOffset, hdr.Name)
 	}
-	return hdr, &checkedReader{r: tr, m: m, h: crc32.NewIEEE(), left: hdr.Size}, nil
+	return hdr, m.Check(tr), nil
 }
 
 // Close releases the stream.
@@ -287,34 +285,5 @@ type countReader struct {
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	*c.n += int64(n)
-	return n, err
-}
-
-// checkedReader verifies a member's checksum as its last byte is read.
-type checkedReader struct {
-	r    io.Reader
-	m    *Member
-	h    hash.Hash32
-	left int64
-}
-
-func (c *checkedReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
-	c.left -= int64(n)
-	if err == io.EOF || (err == nil && c.left == 0) {
-		if c.left != 0 {
-			return n, fmt.Errorf("%w: %s: %d bytes short", ErrChecksum, c.m.Header.Name, c.left)
-		}
-		if sum := c.h.Sum32(); sum != c.m.CRC {
-			return n, fmt.Errorf("%w: %s: CRC-32 %08x, index has %08x", ErrChecksum, c.m.Header.Name, sum, c.m.CRC)
-		}
-		if err == nil && n == 0 {
-			return 0, io.EOF
-		}
-	}
-	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("index: %s: %w", c.m.Header.Name, err)
-	}
 	return n, err
 }

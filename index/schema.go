@@ -140,7 +140,7 @@ func readCheckpoint(key, val []byte, codec *gzseek.WindowCodec) (gzseek.Checkpoi
 	if codec != nil {
 		w, err := codec.Decode(val)
 		if err != nil {
-			return c, fmt.Errorf("%w: %v", ErrFormat, err)
+			return c, fmt.Errorf("%w: %w", ErrFormat, err)
 		}
 		c.Window = w
 	}
@@ -163,10 +163,10 @@ func readMeta(tx *bolt.Tx) (Identity, Info, error) {
 		return id, info, fmt.Errorf("%w: format version %d, want %d", ErrFormat, got, FormatVersion)
 	}
 	if err := json.Unmarshal(meta.Get(keyIdentity), &id); err != nil {
-		return id, info, fmt.Errorf("%w: identity: %v", ErrFormat, err)
+		return id, info, fmt.Errorf("%w: identity: %w", ErrFormat, err)
 	}
 	if err := json.Unmarshal(meta.Get(keyInfo), &info); err != nil {
-		return id, info, fmt.Errorf("%w: info: %v", ErrFormat, err)
+		return id, info, fmt.Errorf("%w: info: %w", ErrFormat, err)
 	}
 	for _, b := range [][]byte{bucketCheckpoints, bucketMembers, bucketNames} {
 		if tx.Bucket(b) == nil {

@@ -357,7 +357,7 @@ func checkIndexFile(tb testing.TB, ipath string) {
 // runs in a child process, since reading a page of a memory-mapped file
 // beyond its end kills the process with SIGBUS.
 func TestOpen_TruncatedIndex(t *testing.T) {
-	exe := testBinary(t)
+	exe := testarchive.TestBinary(t)
 	gz, _ := namedArchive(t, "a.bin", 1)
 	tests := []struct {
 		name string
@@ -411,10 +411,10 @@ func firstLines(s string, n int) string {
 // warning as "warning: MSG" and "built" if it built the index.
 func childCheck() error {
 	built := false
-	a, err := Open(context.Background(), os.Getenv(envArchive), Options{
+	a, err := Open(context.Background(), os.Getenv(envArchive), Options{BuildOptions: BuildOptions{
 		Progress: func(int64, int64) { built = true },
 		Warn:     func(msg string) { fmt.Printf("warning: %s\n", msg) },
-	})
+	}})
 	if err != nil {
 		return err
 	}

@@ -12,14 +12,14 @@ import (
 )
 
 // Scan reads a gzip archive from r, which need not be seekable (standard
-// input), calling opts.OnMember for every member. If opts.IndexPath is
+// input), calling opts.OnMember for every member. If indexPath is
 // set, the index is written there too, so that the file the stream came
 // from can later be opened with it (its identity is computed from the
 // stream; its mtime is unknown and not checked).
-func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
+func Scan(ctx context.Context, r io.Reader, indexPath string, opts BuildOptions) (Info, error) {
 	id := &streamIdentity{}
 	src := io.TeeReader(r, id)
-	if opts.IndexPath == "" {
+	if indexPath == "" {
 		res, err := pass(ctx, src, -1, opts.Span, &opts, func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
 			for cps != nil || members != nil {
 				select {
@@ -37,8 +37,8 @@ func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
 		})
 		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n}, err
 	}
-	dir := filepath.Dir(opts.IndexPath)
-	tmp, err := os.CreateTemp(dir, filepath.Base(opts.IndexPath)+".tmp-*")
+	dir := filepath.Dir(indexPath)
+	tmp, err := os.CreateTemp(dir, filepath.Base(indexPath)+".tmp-*")
 	if err != nil {
 		return Info{}, fmt.Errorf("index: %w", err)
 	}
@@ -51,7 +51,7 @@ func Scan(ctx context.Context, r io.Reader, opts Options) (Info, error) {
 	if err != nil {
 		return info, err
 	}
-	if err := os.Rename(tmp.Name(), opts.IndexPath); err != nil {
+	if err := os.Rename(tmp.Name(), indexPath); err != nil {
 		return info, fmt.Errorf("index: %w", err)
 	}
 	syncDir(dir)

@@ -45,7 +45,7 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 	if err != nil {
 		return problems, err
 	}
-	opts := &Options{Progress: progress}
+	opts := &BuildOptions{Progress: progress}
 	res, err := pass(ctx, io.NewSectionReader(a.f, 0, a.info.ArchiveSize), a.info.ArchiveSize, a.info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
 			return view(a.db, func(tx *bolt.Tx) error {

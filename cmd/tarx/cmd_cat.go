@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/tar"
+	"context"
 	"fmt"
 	"io"
 
@@ -16,64 +17,87 @@ func catCommand() *cli.Command {
 		Usage:       "write one member's contents to standard output",
 		ArgsUsage:   "ARCHIVE NAME",
 		Description: "Same as get -O with one name.\n\nExample:\n   tarx cat big.tar.gz etc/hosts",
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 2, "ARCHIVE and NAME"); err != nil {
-				return err
-			}
-			if c.NArg() > 2 {
-				return usagef("cat: one NAME only (use get -O for several)")
-			}
-			return toStdout(c, c.Args().Tail())
-		},
+		Action:      action(catOptionsFrom, runCat),
 	}
 }
 
-// toStdout writes the contents of the selected members to standard
-// output in archive order, as tar -xO does. A hard link yields its
-// target's contents.
-func toStdout(c *cli.Context, patterns []string) error {
+// catOptions are the options of tarx cat.
+type catOptions struct {
+	commonOptions
+	name string // the member
+}
+
+func catOptionsFrom(c *cli.Context) (catOptions, error) {
+	common, err := commonOptionsFrom(c, 2, "ARCHIVE and NAME")
+	if err != nil {
+		return catOptions{}, err
+	}
+	if c.NArg() > 2 {
+		return catOptions{}, usagef("cat: one NAME only (use get -O for several)")
+	}
+	name := c.Args().Get(1)
+	if err := checkPatterns([]string{name}); err != nil {
+		return catOptions{}, err
+	}
+	return catOptions{commonOptions: common, name: name}, nil
+}
+
+// runCat writes the member's contents to standard output.
+func runCat(ctx context.Context, o catOptions) error {
+	return writeMembers(ctx, o.commonOptions, []string{o.name})
+}
+
+// checkPatterns returns a usage error if one of patterns is not a valid
+// pattern.
+func checkPatterns(patterns []string) error {
 	if _, err := match.New(patterns); err != nil {
 		return usagef("%v", err)
 	}
-	a, err := openArchive(c, indexOptions(c))
+	return nil
+}
+
+// writeMembers writes the contents of the members selected by patterns
+// to standard output in archive order, as tar -xO does. A hard link
+// yields its target's contents.
+func writeMembers(ctx context.Context, o commonOptions, patterns []string) error {
+	a, err := o.openArchive(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	path := c.Args().First()
 	var picked []*index.Member
 	unmatched, err := a.Select(patterns, func(m *index.Member) error {
 		picked = append(picked, m)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return o.errorf(err)
 	}
 	// A failing member up to verifyFirst bytes wrote nothing: what is
 	// buffered is verified and flushed on every return.
-	w := bufferedStdout(c)
+	w := o.bufferedStdout()
 	defer w.Flush()
 	mr := a.NewMemberReader()
 	defer mr.Close()
 	for _, m := range picked {
 		if m.Header.Typeflag == tar.TypeLink {
 			if m, err = linkTarget(a, m); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return o.errorf(err)
 			}
 			// The target lies before the stream position: a fresh reader.
 			if err := copyMember(a.NewMemberReader(), m, w, true); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return o.errorf(err)
 			}
 			continue
 		}
 		if err := copyMember(mr, m, w, false); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return o.errorf(err)
 		}
 	}
 	if err := w.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
-	return notFound(c, unmatched)
+	return o.notFound(unmatched)
 }
 
 // verifyFirst is the member size up to which contents are read and

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,69 +30,104 @@ func extractCommand() *cli.Command {
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			path := c.Args().First()
-			if path == "-" {
-				return extractStream(c)
-			}
-			if c.String("save-index") != "" {
-				return usagef("extract: --save-index is for ARCHIVE - (use --index for a file)")
-			}
-			opts := indexOptions(c)
-			opts.NoBuild = true
-			a, err := index.Open(c.Context, path, opts)
-			if errors.Is(err, index.ErrNoIndex) {
-				return extractCold(c)
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			defer a.Close()
-			return extractIndexed(c, a, c.Args().Tail())
-		},
+		Action: action(extractOptionsFrom, runExtract),
 	}
 }
 
-// extractOptions returns the extraction options set by the flags.
-func extractOptions(c *cli.Context, patterns []string) extract.Options {
-	errw := c.App.ErrWriter
-	path := c.Args().First()
-	jobs := 0
-	if c.Command.Name != "get" {
-		jobs = c.Int("jobs")
-	}
-	return extract.Options{
-		Dir:      c.String("directory"),
-		Jobs:     jobs,
-		Patterns: patterns,
-		Writer: extract.WriterOptions{
-			StripComponents: c.Int("strip-components"),
-			SameOwner:       os.Geteuid() == 0,
-			Warn:            func(msg string) { fmt.Fprintf(errw, "tarx: %s\n", msg) },
-		},
-		Report: func(err error) { fmt.Fprintf(errw, "tarx: %s: %s\n", path, oneLine(err.Error())) },
+// extractOptions are the options of tarx extract, and of tarx get into a
+// directory.
+type extractOptions struct {
+	commonOptions
+	diskOptions
+	jobs      int       // --jobs (0: one per CPU)
+	saveIndex string    // --save-index, with ARCHIVE -
+	stdin     io.Reader // the archive if it is -
+}
+
+// diskOptions are what get and extract share: the members selected (all
+// if no pattern) and where they are written.
+type diskOptions struct {
+	patterns        []string // the names and patterns after the archive
+	dir             string   // --directory
+	stripComponents int      // --strip-components
+}
+
+func diskOptionsFrom(c *cli.Context) diskOptions {
+	return diskOptions{
+		patterns:        c.Args().Tail(),
+		dir:             c.String("directory"),
+		stripComponents: c.Int("strip-components"),
 	}
 }
 
-// extractIndexed extracts the members selected by patterns with the index.
-func extractIndexed(c *cli.Context, a *index.Archive, patterns []string) error {
-	if c.Int("jobs") < 0 || c.Int("strip-components") < 0 {
-		return usagef("%s: negative number", c.Command.Name)
-	}
-	res, err := extract.FromIndex(c.Context, a, extractOptions(c, patterns))
+func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
+	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Args().First(), err)
+		return extractOptions{}, err
 	}
-	return finish(c, res)
+	o := extractOptions{
+		commonOptions: common,
+		diskOptions:   diskOptionsFrom(c),
+		jobs:          c.Int("jobs"),
+		saveIndex:     c.String("save-index"),
+		stdin:         c.App.Reader,
+	}
+	if o.archive != "-" && o.saveIndex != "" {
+		return extractOptions{}, usagef("extract: --save-index is for ARCHIVE - (use --index for a file)")
+	}
+	return o, nil
+}
+
+// runExtract extracts the archive: from standard input, in one pass
+// building the index on the way if there is none, or with the index.
+func runExtract(ctx context.Context, o extractOptions) error {
+	if o.archive == "-" {
+		return extractStream(ctx, o)
+	}
+	opts := o.openOptions()
+	opts.NoBuild = true
+	a, err := index.Open(ctx, o.archive, opts)
+	if errors.Is(err, index.ErrNoIndex) {
+		return extractCold(ctx, o)
+	}
+	if err != nil {
+		return o.errorf(err)
+	}
+	defer a.Close()
+	return extractIndexed(ctx, a, o)
+}
+
+// extractConfig returns the options of package extract.
+func (o extractOptions) extractConfig() extract.Options {
+	return extract.Options{
+		Dir:      o.dir,
+		Jobs:     o.jobs,
+		Patterns: o.patterns,
+		Writer: extract.WriterOptions{
+			StripComponents: o.stripComponents,
+			SameOwner:       os.Geteuid() == 0,
+			Warn:            o.warn,
+		},
+		Report: func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
+	}
+}
+
+// extractIndexed extracts the selected members with the index.
+func extractIndexed(ctx context.Context, a *index.Archive, o extractOptions) error {
+	if o.jobs < 0 || o.stripComponents < 0 {
+		return usagef("%s: negative number", o.command)
+	}
+	res, err := extract.FromIndex(ctx, a, o.extractConfig())
+	if err != nil {
+		return o.errorf(err)
+	}
+	return o.finish(res)
 }
 
 // finish reports names that matched nothing and turns member errors into
 // exit status 1.
-func finish(c *cli.Context, res extract.Result) error {
-	if err := notFound(c, res.Unmatched); err != nil {
+func (o extractOptions) finish(res extract.Result) error {
+	if err := o.notFound(res.Unmatched); err != nil {
 		return err
 	}
 	if res.Errors > 0 {
@@ -102,52 +138,51 @@ func finish(c *cli.Context, res extract.Result) error {
 
 // extractCold extracts an archive that has no index yet in one pass,
 // building the index on the way.
-func extractCold(c *cli.Context) error {
-	path := c.Args().First()
-	s, err := extract.NewStreamer(c.Context, extractOptions(c, c.Args().Tail()))
+func extractCold(ctx context.Context, o extractOptions) error {
+	s, err := extract.NewStreamer(ctx, o.extractConfig())
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return o.errorf(err)
 	}
 	streamed := false
-	opts := indexOptions(c)
+	opts := o.openOptions()
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
 		streamed = true
 		return s.Member(m.Seq, &m.Header, data)
 	}
-	a, err := index.Open(c.Context, path, opts)
+	a, err := index.Open(ctx, o.archive, opts)
 	res, cerr := s.Close()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return o.errorf(err)
 	}
 	defer a.Close()
 	if cerr != nil {
-		return fmt.Errorf("%s: %w", path, cerr)
+		return o.errorf(cerr)
 	}
 	if !streamed {
 		// Another process built the index meanwhile: use it.
-		return extractIndexed(c, a, c.Args().Tail())
+		return extractIndexed(ctx, a, o)
 	}
-	return finish(c, res)
+	return o.finish(res)
 }
 
-// extractStream extracts from standard input.
-func extractStream(c *cli.Context) error {
-	s, err := extract.NewStreamer(c.Context, extractOptions(c, c.Args().Tail()))
+// extractStream extracts from standard input, writing the index to
+// --save-index if it is given.
+func extractStream(ctx context.Context, o extractOptions) error {
+	s, err := extract.NewStreamer(ctx, o.extractConfig())
 	if err != nil {
-		return fmt.Errorf("-: %w", err)
+		return o.errorf(err)
 	}
-	opts := indexOptions(c)
-	opts.IndexPath = c.String("save-index")
+	opts := o.buildOptions()
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
 		return s.Member(m.Seq, &m.Header, data)
 	}
-	_, err = index.Scan(c.Context, c.App.Reader, opts)
+	_, err = index.Scan(ctx, o.stdin, o.saveIndex, opts)
 	res, cerr := s.Close()
 	if err != nil {
-		return fmt.Errorf("-: %w", err)
+		return o.errorf(err)
 	}
 	if cerr != nil {
-		return fmt.Errorf("-: %w", cerr)
+		return o.errorf(cerr)
 	}
-	return finish(c, res)
+	return o.finish(res)
 }

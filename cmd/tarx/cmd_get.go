@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -20,19 +22,43 @@ func getCommand() *cli.Command {
 			&cli.BoolFlag{Name: "to-stdout", Aliases: []string{"O"}, Usage: "write contents to standard output, in archive order"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 2, "ARCHIVE and NAME"); err != nil {
-				return err
-			}
-			if c.Bool("to-stdout") {
-				return toStdout(c, c.Args().Tail())
-			}
-			a, err := openArchive(c, indexOptions(c))
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			return extractIndexed(c, a, c.Args().Tail())
-		},
+		Action: action(getOptionsFrom, runGet),
 	}
+}
+
+// getOptions are the options of tarx get.
+type getOptions struct {
+	commonOptions
+	diskOptions
+	toStdout bool // --to-stdout
+}
+
+func getOptionsFrom(c *cli.Context) (getOptions, error) {
+	common, err := commonOptionsFrom(c, 2, "ARCHIVE and NAME")
+	if err != nil {
+		return getOptions{}, err
+	}
+	o := getOptions{commonOptions: common, diskOptions: diskOptionsFrom(c), toStdout: c.Bool("to-stdout")}
+	if o.toStdout {
+		// Into a directory, extract checks them (as tarx extract does).
+		if err := checkPatterns(o.patterns); err != nil {
+			return getOptions{}, err
+		}
+	}
+	return o, nil
+}
+
+// runGet extracts the selected members into the directory, or writes
+// their contents to standard output, reading only from the checkpoint
+// before each.
+func runGet(ctx context.Context, o getOptions) error {
+	if o.toStdout {
+		return writeMembers(ctx, o.commonOptions, o.patterns)
+	}
+	a, err := o.openArchive(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return extractIndexed(ctx, a, extractOptions{commonOptions: o.commonOptions, diskOptions: o.diskOptions})
 }

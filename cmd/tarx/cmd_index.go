@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -20,49 +21,49 @@ func indexCommand() *cli.Command {
 			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			if c.NArg() > 1 {
-				return usagef("index: too many arguments")
-			}
-			span, err := parseSize(c.String("span"))
-			if err != nil {
-				return err
-			}
-			opts := indexOptions(c)
-			opts.Span = span
-			path := c.Args().First()
-			open := index.Open
-			if c.Bool("force") {
-				open = index.Build
-			}
-			start := time.Now()
-			a, err := openWith(c, opts, open)
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			info := a.Info()
-			fmt.Fprintf(c.App.Writer, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
-				path, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
-				time.Since(start).Round(time.Millisecond))
-			return nil
-		},
+		Action: action(indexOptionsFrom, runIndex),
 	}
 }
 
-// humanBytes formats n with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+// indexOptions are the options of tarx index.
+type indexOptions struct {
+	commonOptions
+	span  int64 // --span
+	force bool  // --force: rebuild a valid index
+}
+
+func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
+	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
+	if err != nil {
+		return indexOptions{}, err
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
+	if c.NArg() > 1 {
+		return indexOptions{}, usagef("index: too many arguments")
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	span, err := parseSize(c.String("span"))
+	if err != nil {
+		return indexOptions{}, err
+	}
+	return indexOptions{commonOptions: common, span: span, force: c.Bool("force")}, nil
+}
+
+// runIndex builds the index, or keeps a valid one, and describes it.
+func runIndex(ctx context.Context, o indexOptions) error {
+	opts := o.openOptions()
+	opts.Span = o.span
+	open := index.Open
+	if o.force {
+		open = index.Build
+	}
+	start := time.Now()
+	a, err := o.openWith(ctx, opts, open)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	info := a.Info()
+	fmt.Fprintf(o.stdout, "%s: %d members, %d checkpoints, index %s (%s) in %s\n",
+		o.archive, info.Members, info.Checkpoints, info.IndexPath, humanBytes(info.IndexSize),
+		time.Since(start).Round(time.Millisecond))
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -22,44 +23,60 @@ func lsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "long", Aliases: []string{"l"}, Usage: "long format, like tar -tvzf"},
 			&cli.BoolFlag{Name: "json", Usage: "one JSON object per member"},
 		},
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			m, err := match.New(c.Args().Tail())
-			if err != nil {
-				return usagef("%v", err)
-			}
-			a, err := openArchive(c, indexOptions(c))
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			w := bufferedStdout(c)
-			defer w.Flush()
-			l := newLister()
-			enc := json.NewEncoder(w)
-			err = a.Members(func(mem *index.Member) error {
-				if !m.Match(mem.Header.Name) {
-					return nil
-				}
-				switch {
-				case c.Bool("json"):
-					return enc.Encode(jsonMember(mem))
-				case c.Bool("long"):
-					_, err := fmt.Fprintln(w, l.long(&mem.Header))
-					return err
-				default:
-					_, err := fmt.Fprintln(w, l.short(&mem.Header))
-					return err
-				}
-			})
-			if err != nil {
-				return fmt.Errorf("%s: %w", c.Args().First(), err)
-			}
-			return notFound(c, m.Unmatched())
-		},
+		Action: action(lsOptionsFrom, runLs),
 	}
+}
+
+// lsOptions are the options of tarx ls.
+type lsOptions struct {
+	commonOptions
+	match *match.Matcher // the members to list, from the patterns
+	long  bool           // --long
+	json  bool           // --json
+}
+
+func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
+	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
+	if err != nil {
+		return lsOptions{}, err
+	}
+	m, err := match.New(c.Args().Tail())
+	if err != nil {
+		return lsOptions{}, usagef("%v", err)
+	}
+	return lsOptions{commonOptions: common, match: m, long: c.Bool("long"), json: c.Bool("json")}, nil
+}
+
+// runLs lists the members selected, in archive order.
+func runLs(ctx context.Context, o lsOptions) error {
+	a, err := o.openArchive(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	w := o.bufferedStdout()
+	defer w.Flush()
+	l := newLister()
+	enc := json.NewEncoder(w)
+	err = a.Members(func(mem *index.Member) error {
+		if !o.match.Match(mem.Header.Name) {
+			return nil
+		}
+		switch {
+		case o.json:
+			return enc.Encode(jsonMember(mem))
+		case o.long:
+			_, err := fmt.Fprintln(w, l.long(&mem.Header))
+			return err
+		default:
+			_, err := fmt.Fprintln(w, l.short(&mem.Header))
+			return err
+		}
+	})
+	if err != nil {
+		return o.errorf(err)
+	}
+	return o.notFound(o.match.Unmatched())
 }
 
 // memberJSON is the --json form of a member.
@@ -91,16 +108,4 @@ func jsonMember(m *index.Member) memberJSON {
 		Devmajor: h.Devmajor, Devminor: h.Devminor, Offset: m.HeaderOffset, DataOffset: m.DataOffset,
 		Sparse: m.Sparse, CRC32: fmt.Sprintf("%08x", m.CRC), PAX: h.PAXRecords,
 	}
-}
-
-// notFound reports names or patterns that matched nothing, tar style, and
-// fails if there are any.
-func notFound(c *cli.Context, missing []string) error {
-	if len(missing) == 0 {
-		return nil
-	}
-	for _, n := range missing {
-		fmt.Fprintf(c.App.ErrWriter, "tarx: %s: %s: not found in archive\n", c.Args().First(), n)
-	}
-	return &exitError{code: 1}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -14,32 +15,42 @@ func verifyCommand() *cli.Command {
 		Description: "Reads the whole archive once and checks it against its index: gzip CRC-32s and\n" +
 			"sizes, every member's contents and record, every checkpoint. Exits 1 on any\n" +
 			"mismatch, naming the member.\n\nExample:\n   tarx verify big.tar.gz",
-		Action: func(c *cli.Context) error {
-			if err := needArgs(c, 1, "ARCHIVE"); err != nil {
-				return err
-			}
-			a, err := openArchive(c, indexOptions(c))
-			if err != nil {
-				return err
-			}
-			defer a.Close()
-			path := c.Args().First()
-			pb := newProgress(c.App.ErrWriter, "verifying")
-			problems, err := a.Verify(c.Context, pb.update)
-			pb.done()
-			for _, p := range problems {
-				fmt.Fprintf(c.App.ErrWriter, "tarx: %s: %s\n", path, oneLine(p.Error()))
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
-			if len(problems) > 0 {
-				return &exitError{code: 1}
-			}
-			info := a.Info()
-			fmt.Fprintf(c.App.Writer, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
-				path, info.Members, info.GzipMembers, info.Checkpoints)
-			return nil
-		},
+		Action: action(verifyOptionsFrom, runVerify),
 	}
+}
+
+// verifyOptions are the options of tarx verify: only the common ones.
+type verifyOptions struct {
+	commonOptions
+}
+
+func verifyOptionsFrom(c *cli.Context) (verifyOptions, error) {
+	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
+	return verifyOptions{common}, err
+}
+
+// runVerify checks the whole archive against its index, printing one line
+// for each problem.
+func runVerify(ctx context.Context, o verifyOptions) error {
+	a, err := o.openArchive(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	pb := newProgress(o.stderr, "verifying")
+	problems, err := a.Verify(ctx, pb.update)
+	pb.done()
+	for _, p := range problems {
+		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(p.Error()))
+	}
+	if err != nil {
+		return o.errorf(err)
+	}
+	if len(problems) > 0 {
+		return &exitError{code: 1}
+	}
+	info := a.Info()
+	fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
+		o.archive, info.Members, info.GzipMembers, info.Checkpoints)
+	return nil
 }

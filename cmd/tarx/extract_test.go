@@ -1,131 +1,31 @@
 package main
 
-// Acceptance tests of "tarx extract" (and the helpers shared with
-// get_test.go): the trees the command leaves, from an index, without one,
+// Acceptance tests of "tarx extract": the trees the command leaves, from an index, without one,
 // and from standard input, must equal the trees GNU tar 1.34 leaves.
 
 import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
-// gxExecEnv makes the test binary run as the tarx command (see init), so
-// that tests can run tarx in a process of its own, with a standard input,
-// without building it separately; the binary is race-instrumented too.
-const gxExecEnv = "TARX_GX_EXEC"
-
-func init() {
-	if os.Getenv(gxExecEnv) != "1" {
-		return
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, append([]string{"tarx"}, os.Args[1:]...), os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
-
-// gxResult is what one tarx command line answered.
-type gxResult struct {
-	code           int
-	stdout, stderr string
-}
-
-func (r gxResult) String() string {
-	return fmt.Sprintf("exit %d, stderr:\n%s", r.code, r.stderr)
-}
-
-// gxRun runs the tarx command line args in this process.
-func gxRun(t *testing.T, args ...string) gxResult {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), append([]string{"tarx"}, args...), &stdout, &stderr)
-	return gxResult{code, stdout.String(), stderr.String()}
-}
-
-// gxExec runs tarx with args in a new process reading stdin.
-func gxExec(t *testing.T, stdin []byte, args ...string) gxResult {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatalf("cannot find the test binary: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = append(os.Environ(), gxExecEnv+"=1")
-	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	code := 0
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatalf("running tarx %s: %v", strings.Join(args, " "), err)
-		}
-		code = ee.ExitCode()
-	}
-	return gxResult{code, stdout.String(), stderr.String()}
-}
-
-// gxWant0 fails the test unless r is a success without diagnostics.
-func gxWant0(t *testing.T, r gxResult, what string) {
-	t.Helper()
-	if r.code != 0 || r.stderr != "" {
-		t.Fatalf("%s: %v", what, r)
-	}
-}
-
-// gxStderrLines checks that every line on standard error is a tarx
-// diagnostic.
-func gxStderrLines(t *testing.T, r gxResult) {
-	t.Helper()
-	for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
-		if l != "" && !strings.HasPrefix(l, "tarx: ") {
-			t.Errorf("stderr line without \"tarx: \": %q", l)
-		}
-	}
-}
-
-// gxArchiveFile writes gz to a new file in a new temporary directory,
-// where nothing else is (so no index yet).
-func gxArchiveFile(t *testing.T, gz []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "archive.tar.gz")
-	if err := os.WriteFile(p, gz, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// ---------------------------------------------------------------------------
-// Tree comparison
-
-// ---------------------------------------------------------------------------
-// Archives
-
 // ---------------------------------------------------------------------------
 // 1. "tarx extract" leaves the tree GNU tar leaves: without an index (the
 // index is left behind), with it, and from standard input.
 
-func TestGxExtractMatchesGNUTar(t *testing.T) {
+func TestExtract_MatchesGNUTar(t *testing.T) {
 	for _, tc := range testarchive.Corpus() {
 		t.Run(tc.Name, func(t *testing.T) {
 			gz := tc.Make(t)
-			a := gxArchiveFile(t, gz)
+			a := writeArchive(t, "archive.tar.gz", gz)
 			ref := filepath.Join(t.TempDir(), "ref")
 			testarchive.GNUTarExtract(t, a, ref)
 
@@ -135,7 +35,7 @@ func TestGxExtractMatchesGNUTar(t *testing.T) {
 				t.Fatal("index exists before the first extraction")
 			}
 			cold := filepath.Join(t.TempDir(), "cold") // created by tarx
-			gxWant0(t, gxRun(t, "extract", a, "-C", cold), "extract without index")
+			mustRun(t, "extract", a, "-C", cold)
 			testarchive.CompareTrees(t, gz, ref, cold)
 			if fi, err := os.Stat(a + ".tarx"); err != nil || fi.Size() == 0 {
 				t.Errorf("the cold extraction left no index at %s.tarx: %v", a, err)
@@ -143,12 +43,12 @@ func TestGxExtractMatchesGNUTar(t *testing.T) {
 
 			// With the index the cold run left.
 			indexed := filepath.Join(t.TempDir(), "indexed")
-			gxWant0(t, gxRun(t, "extract", a, "-C", indexed, "-j", "4"), "extract with index")
+			mustRun(t, "extract", a, "-C", indexed, "-j", "4")
 			testarchive.CompareTrees(t, gz, ref, indexed)
 
 			// From standard input.
 			stdin := filepath.Join(t.TempDir(), "stdin")
-			gxWant0(t, gxExec(t, gz, "extract", "-", "-C", stdin), "extract -")
+			checkSucceeded(t, extractStdin(t, gz, stdin), "")
 			testarchive.CompareTrees(t, gz, ref, stdin)
 		})
 	}
@@ -158,7 +58,7 @@ func TestGxExtractMatchesGNUTar(t *testing.T) {
 // 4. Nothing is written outside the destination, whatever the names and
 // links of the archive; refused members fail, the others are extracted.
 
-func TestGxExtractSafety(t *testing.T) {
+func TestExtract_Safety(t *testing.T) {
 	outside, err := os.MkdirTemp("", "outside-")
 	if err != nil {
 		t.Fatal(err)
@@ -194,23 +94,22 @@ func TestGxExtractSafety(t *testing.T) {
 			if err := os.MkdirAll(dest, 0o755); err != nil {
 				t.Fatal(err)
 			}
-			a := gxArchiveFile(t, gz)
-			var r gxResult
+			a := writeArchive(t, "archive.tar.gz", gz)
+			var r result
 			switch mode {
 			case "cold":
-				r = gxRun(t, "extract", a, "-C", dest)
+				r = runTarx(t, "extract", a, "-C", dest)
 			case "indexed":
-				gxWant0(t, gxRun(t, "index", a, "--span", "64K"), "index")
-				r = gxRun(t, "extract", a, "-C", dest)
+				mustRun(t, "index", a, "--span", "64K")
+				r = runTarx(t, "extract", a, "-C", dest)
 			case "stdin":
-				r = gxExec(t, gz, "extract", "-", "-C", dest)
+				r = extractStdin(t, gz, dest)
 			}
 
 			t.Logf("stderr:\n%s", r.stderr)
 			if r.code != 1 {
 				t.Errorf("exit status %d, want 1", r.code)
 			}
-			gxStderrLines(t, r)
 			if !strings.Contains(r.stderr, "tarx: Removing leading `/' from member names\n") {
 				t.Errorf("no warning about the leading /")
 			}
@@ -256,4 +155,15 @@ func TestGxExtractSafety(t *testing.T) {
 			}
 		})
 	}
+}
+
+// extractStdin runs "tarx extract - -C dir" in a new process reading gz
+// on its standard input.
+func extractStdin(t *testing.T, gz []byte, dir string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := tarxCommand(ctx, testarchive.TestBinary(t), "extract", "-", "-C", dir)
+	cmd.Stdin = bytes.NewReader(gz)
+	return execTarx(t, cmd)
 }

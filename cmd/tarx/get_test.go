@@ -22,18 +22,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// gxGetMtime is the mtime of the members of gxGetArchive.
-var gxGetMtime = time.Date(2019, 6, 7, 8, 9, 10, 0, time.UTC)
+// getMtime is the mtime of the members of getArchive.
+var getMtime = time.Date(2019, 6, 7, 8, 9, 10, 0, time.UTC)
 
-// gxGetArchive returns the archive of the get tests and its members'
+// getArchive returns the archive of the get tests and its members'
 // contents: a small tree, a 5 MiB member, a hard link and a symlink.
-func gxGetArchive(t *testing.T) (gz []byte, contents map[string][]byte) {
+func getArchive(t *testing.T) (gz []byte, contents map[string][]byte) {
 	t.Helper()
 	reg := func(name string, mode int64, data []byte) testarchive.Entry {
-		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, ModTime: gxGetMtime}, Data: data}
+		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, ModTime: getMtime}, Data: data}
 	}
 	dir := func(name string, mode int64) testarchive.Entry {
-		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: mode, ModTime: gxGetMtime}}
+		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: mode, ModTime: getMtime}}
 	}
 	// 5 MiB of alternating text and random runs.
 	var big []byte
@@ -57,23 +57,14 @@ func gxGetArchive(t *testing.T) (gz []byte, contents map[string][]byte) {
 		dir("other/", 0o755),
 		reg("other/e.txt", 0o644, testarchive.Text(5, 1234)),
 		reg("big.bin", 0o644, big),
-		{Header: tar.Header{Typeflag: tar.TypeLink, Name: "hl", Linkname: "dir/a.txt", Mode: 0o640, ModTime: gxGetMtime}},
-		{Header: tar.Header{Typeflag: tar.TypeSymlink, Name: "sym", Linkname: "dir/a.txt", Mode: 0o777, ModTime: gxGetMtime}},
+		{Header: tar.Header{Typeflag: tar.TypeLink, Name: "hl", Linkname: "dir/a.txt", Mode: 0o640, ModTime: getMtime}},
+		{Header: tar.Header{Typeflag: tar.TypeSymlink, Name: "sym", Linkname: "dir/a.txt", Mode: 0o777, ModTime: getMtime}},
 	}
 	return testarchive.External(t, testarchive.Tar(t, entries, tar.FormatPAX), "gzip-6"), testarchive.Contents(entries)
 }
 
-// gxIndexed writes gz to a file and indexes it with checkpoints every
-// 64 KiB, so that big members span many of them.
-func gxIndexed(t *testing.T, gz []byte) string {
-	t.Helper()
-	a := gxArchiveFile(t, gz)
-	gxWant0(t, gxRun(t, "index", a, "--span", "64K"), "index")
-	return a
-}
-
-// gxPaths returns every path under root, slash-separated, sorted.
-func gxPaths(t *testing.T, root string) []string {
+// pathsUnder returns every path under root, slash-separated, sorted.
+func pathsUnder(t *testing.T, root string) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -94,10 +85,10 @@ func gxPaths(t *testing.T, root string) []string {
 // ---------------------------------------------------------------------------
 // 5. get to disk.
 
-func TestGxGet(t *testing.T) {
-	gz, contents := gxGetArchive(t)
-	a := gxIndexed(t, gz)
-	if n := gxCheckpointsInside(t, a, "big.bin"); n < 8 {
+func TestGet(t *testing.T) {
+	gz, contents := getArchive(t)
+	a := indexedArchive(t, gz)
+	if n := checkpointsInside(t, a, "big.bin"); n < 8 {
 		t.Fatalf("only %d checkpoints inside big.bin", n)
 	}
 	tests := []struct {
@@ -161,8 +152,8 @@ func TestGxGet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), tt.sub)
 			args := append([]string{"get", a}, tt.args...)
-			gxWant0(t, gxRun(t, append(args, "-C", out)...), "get")
-			if got := gxPaths(t, out); !slices.Equal(got, tt.paths) {
+			mustRun(t, append(args, "-C", out)...)
+			if got := pathsUnder(t, out); !slices.Equal(got, tt.paths) {
 				t.Errorf("extracted %q, want %q", got, tt.paths)
 			}
 			for file, member := range tt.files {
@@ -175,8 +166,8 @@ func TestGxGet(t *testing.T) {
 				if !bytes.Equal(b, contents[member]) {
 					t.Errorf("%s: wrong contents (%d bytes, want %d)", file, len(b), len(contents[member]))
 				}
-				if fi, err := os.Stat(p); err == nil && !fi.ModTime().Equal(gxGetMtime) {
-					t.Errorf("%s: mtime %v, want %v", file, fi.ModTime(), gxGetMtime)
+				if fi, err := os.Stat(p); err == nil && !fi.ModTime().Equal(getMtime) {
+					t.Errorf("%s: mtime %v, want %v", file, fi.ModTime(), getMtime)
 				}
 			}
 			for file, mode := range tt.modes {
@@ -191,9 +182,9 @@ func TestGxGet(t *testing.T) {
 // ---------------------------------------------------------------------------
 // 5. get -O and cat.
 
-func TestGxGetToStdout(t *testing.T) {
-	gz, contents := gxGetArchive(t)
-	a := gxIndexed(t, gz)
+func TestGet_ToStdout(t *testing.T) {
+	gz, contents := getArchive(t)
+	a := indexedArchive(t, gz)
 	cat := func(names ...string) string {
 		var b []byte
 		for _, n := range names {
@@ -218,19 +209,19 @@ func TestGxGetToStdout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := gxRun(t, tt.args...)
+			r := runTarx(t, tt.args...)
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("%v", r)
 			}
 			if r.stdout != tt.want {
-				t.Errorf("wrote %d bytes, want %d bytes (%s)", len(r.stdout), len(tt.want), gxFirstDiff([]byte(r.stdout), []byte(tt.want)))
+				t.Errorf("wrote %d bytes, want %d bytes (%s)", len(r.stdout), len(tt.want), firstDiff([]byte(r.stdout), []byte(tt.want)))
 			}
 		})
 	}
 }
 
-// gxFirstDiff describes where got first differs from want.
-func gxFirstDiff(got, want []byte) string {
+// firstDiff describes where got first differs from want.
+func firstDiff(got, want []byte) string {
 	for i := range min(len(got), len(want)) {
 		if got[i] != want[i] {
 			return fmt.Sprintf("first difference at byte %d", i)
@@ -242,14 +233,14 @@ func gxFirstDiff(got, want []byte) string {
 // ---------------------------------------------------------------------------
 // 5. A name that matches nothing.
 
-func TestGxGetNotFound(t *testing.T) {
-	gz, contents := gxGetArchive(t)
-	a := gxIndexed(t, gz)
+func TestGet_NotFound(t *testing.T) {
+	gz, contents := getArchive(t)
+	a := indexedArchive(t, gz)
 	wantErr := "tarx: " + a + ": nosuch: not found in archive\n"
 
 	t.Run("get", func(t *testing.T) {
 		out := t.TempDir()
-		r := gxRun(t, "get", a, "dir/a.txt", "nosuch", "-C", out)
+		r := runTarx(t, "get", a, "dir/a.txt", "nosuch", "-C", out)
 		if r.code != 1 || r.stderr != wantErr {
 			t.Errorf("%v\nwant exit 1 and %q", r, wantErr)
 		}
@@ -258,7 +249,7 @@ func TestGxGetNotFound(t *testing.T) {
 		}
 	})
 	t.Run("get -O", func(t *testing.T) {
-		r := gxRun(t, "get", a, "nosuch", "dir/a.txt", "-O")
+		r := runTarx(t, "get", a, "nosuch", "dir/a.txt", "-O")
 		if r.code != 1 || r.stderr != wantErr {
 			t.Errorf("%v\nwant exit 1 and %q", r, wantErr)
 		}
@@ -267,7 +258,7 @@ func TestGxGetNotFound(t *testing.T) {
 		}
 	})
 	t.Run("cat", func(t *testing.T) {
-		r := gxRun(t, "cat", a, "nosuch")
+		r := runTarx(t, "cat", a, "nosuch")
 		if r.code != 1 || r.stderr != wantErr || r.stdout != "" {
 			t.Errorf("%v\nwant exit 1 and %q", r, wantErr)
 		}
@@ -277,13 +268,13 @@ func TestGxGetNotFound(t *testing.T) {
 // ---------------------------------------------------------------------------
 // 5. Sparse members: holes on disk, zeros on standard output.
 
-func TestGxGetSparse(t *testing.T) {
+func TestGet_Sparse(t *testing.T) {
 	for _, format := range []string{"gnu", "posix"} {
 		t.Run(format, func(t *testing.T) {
 			tarBytes, want := testarchive.GNUSparse(t, format)
-			a := gxIndexed(t, testarchive.External(t, tarBytes, "gzip-6"))
+			a := indexedArchive(t, testarchive.External(t, tarBytes, "gzip-6"))
 			out := t.TempDir()
-			gxWant0(t, gxRun(t, "get", a, "sparse", "-C", out), "get sparse")
+			mustRun(t, "get", a, "sparse", "-C", out)
 			for name, data := range want {
 				if !strings.HasPrefix(name, "sparse/") {
 					continue
@@ -305,7 +296,7 @@ func TestGxGetSparse(t *testing.T) {
 					t.Errorf("%s: %d bytes allocated for %d: no holes", name, st.Blocks*512, st.Size)
 				}
 
-				r := gxRun(t, "get", a, name, "-O")
+				r := runTarx(t, "get", a, name, "-O")
 				if r.code != 0 || r.stderr != "" {
 					t.Errorf("get -O %s: %v", name, r)
 				} else if r.stdout != string(data) {
@@ -319,9 +310,9 @@ func TestGxGetSparse(t *testing.T) {
 	}
 }
 
-// gxCheckpointsInside returns how many checkpoints of the index of the
+// checkpointsInside returns how many checkpoints of the index of the
 // archive a lie strictly inside the data of member name.
-func gxCheckpointsInside(t *testing.T, a, name string) int {
+func checkpointsInside(t *testing.T, a, name string) int {
 	t.Helper()
 	arch, err := index.Open(context.Background(), a, index.Options{NoBuild: true})
 	if err != nil {
@@ -350,10 +341,10 @@ func gxCheckpointsInside(t *testing.T, a, name string) int {
 // the same identity (size, mtime, first and last 64 KiB) whose middle
 // member differs.
 
-// gxForceCRC changes b[pos:pos+4] so that the CRC-32 of b is want. The
+// forceCRC changes b[pos:pos+4] so that the CRC-32 of b is want. The
 // CRC of a buffer of fixed length is affine in its bits, so the four bytes
 // are the solution of 32 linear equations over GF(2).
-func gxForceCRC(t *testing.T, b []byte, pos int, want uint32) {
+func forceCRC(t *testing.T, b []byte, pos int, want uint32) {
 	t.Helper()
 	clear(b[pos : pos+4])
 	c0 := crc32.ChecksumIEEE(b)
@@ -380,7 +371,7 @@ func gxForceCRC(t *testing.T, b []byte, pos int, want uint32) {
 			continue
 		}
 		if basis[bit] == nil {
-			t.Fatal("gxForceCRC: no solution")
+			t.Fatal("forceCRC: no solution")
 		}
 		v, sol = v^basis[bit].vec, sol^basis[bit].comb
 	}
@@ -388,14 +379,14 @@ func gxForceCRC(t *testing.T, b []byte, pos int, want uint32) {
 		b[pos+i] = byte(sol >> (8 * i))
 	}
 	if got := crc32.ChecksumIEEE(b); got != want {
-		t.Fatalf("gxForceCRC: CRC %08x, want %08x", got, want)
+		t.Fatalf("forceCRC: CRC %08x, want %08x", got, want)
 	}
 }
 
-func TestGxChecksumMismatch(t *testing.T) {
+func TestChecksumMismatch(t *testing.T) {
 	const victim = "mid/victim.bin"
 	reg := func(name string, data []byte) testarchive.Entry {
-		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, ModTime: gxGetMtime}, Data: data}
+		return testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, ModTime: getMtime}, Data: data}
 	}
 	build := func(victimData []byte) []testarchive.Entry {
 		var es []testarchive.Entry
@@ -425,7 +416,7 @@ func TestGxChecksumMismatch(t *testing.T) {
 	if off < 0 || len(tarY) != len(tarX) {
 		t.Fatal("cannot find the victim's data in the tar")
 	}
-	gxForceCRC(t, tarY, off+victimSize+8, crc32.ChecksumIEEE(tarX))
+	forceCRC(t, tarY, off+victimSize+8, crc32.ChecksumIEEE(tarX))
 	if crc32.ChecksumIEEE(orig) == crc32.ChecksumIEEE(changed) {
 		t.Fatal("the victim's two versions have the same CRC-32")
 	}
@@ -438,11 +429,11 @@ func TestGxChecksumMismatch(t *testing.T) {
 	}
 
 	// Index X, then overwrite it in place with Y and restore its mtime.
-	a := gxIndexed(t, gzX)
-	if n := gxCheckpointsInside(t, a, victim); n < 2 {
+	a := indexedArchive(t, gzX)
+	if n := checkpointsInside(t, a, victim); n < 2 {
 		t.Fatalf("%d checkpoints inside %s: extract would not split it", n, victim)
 	}
-	if r := gxRun(t, "cat", a, victim); r.code != 0 || r.stdout != string(orig) {
+	if r := runTarx(t, "cat", a, victim); r.code != 0 || r.stdout != string(orig) {
 		t.Fatalf("cat before the change: %v", r)
 	}
 	fi, err := os.Stat(a)
@@ -461,13 +452,12 @@ func TestGxChecksumMismatch(t *testing.T) {
 	}
 
 	// failed checks that r is a failure that names the victim.
-	failed := func(t *testing.T, r gxResult) {
+	failed := func(t *testing.T, r result) {
 		t.Helper()
 		t.Logf("stderr: %s", r.stderr)
 		if r.code != 1 {
 			t.Errorf("exit status %d, want 1", r.code)
 		}
-		gxStderrLines(t, r)
 		if !strings.Contains(r.stderr, victim) || !strings.Contains(strings.ToLower(r.stderr), "checksum") {
 			t.Errorf("no checksum error naming %s:\n%s", victim, r.stderr)
 		}
@@ -495,32 +485,32 @@ func TestGxChecksumMismatch(t *testing.T) {
 	}
 
 	t.Run("get -O", func(t *testing.T) {
-		failed(t, gxRun(t, "get", a, victim, "-O"))
+		failed(t, runTarx(t, "get", a, victim, "-O"))
 	})
 	t.Run("cat", func(t *testing.T) {
-		failed(t, gxRun(t, "cat", a, victim))
+		failed(t, runTarx(t, "cat", a, victim))
 	})
 	t.Run("get", func(t *testing.T) {
 		out := t.TempDir()
-		failed(t, gxRun(t, "get", a, victim, "-C", out))
+		failed(t, runTarx(t, "get", a, victim, "-C", out))
 		noVictim(t, out)
 	})
 	t.Run("get with others", func(t *testing.T) {
 		out := t.TempDir()
-		failed(t, gxRun(t, "get", a, "a", victim, "z", "-C", out))
+		failed(t, runTarx(t, "get", a, "a", victim, "z", "-C", out))
 		noVictim(t, out)
 		others(t, out)
 	})
 	t.Run("extract", func(t *testing.T) {
 		for _, jobs := range []string{"1", "4"} {
 			out := t.TempDir()
-			failed(t, gxRun(t, "extract", a, "-C", out, "-j", jobs))
+			failed(t, runTarx(t, "extract", a, "-C", out, "-j", jobs))
 			noVictim(t, out)
 			others(t, out)
 		}
 	})
 	t.Run("other members still readable", func(t *testing.T) {
-		r := gxRun(t, "cat", a, "z/last-3.bin")
+		r := runTarx(t, "cat", a, "z/last-3.bin")
 		if r.code != 0 || r.stdout != string(entriesX[len(entriesX)-1].Data) {
 			t.Errorf("%v", r)
 		}

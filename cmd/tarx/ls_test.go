@@ -194,6 +194,15 @@ func npmPack(t *testing.T) string {
 	return p
 }
 
+// listArgs returns the arguments of tar -tzf and tarx ls for the archive
+// p, or of tar -tvzf and tarx ls -l if long.
+func listArgs(p string, long bool) (tarArgs, tarxArgs []string) {
+	if long {
+		return []string{"-tvzf", p}, []string{"ls", "-l", p}
+	}
+	return []string{"-tzf", p}, []string{"ls", p}
+}
+
 // diffLines describes the lines that differ between want and got.
 func diffLines(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
@@ -233,16 +242,13 @@ func TestLs_MatchesGNUTar(t *testing.T) {
 			for _, locale := range []string{"C", "C.UTF-8"} {
 				t.Setenv("LC_ALL", locale)
 				for _, long := range []bool{false, true} {
-					tarArgs, tarxArgs := []string{"-tzf", p}, []string{"ls", p}
-					if long {
-						tarArgs, tarxArgs = []string{"-tvzf", p}, []string{"ls", "-l", p}
-					}
+					tarArgs, tarxArgs := listArgs(p, long)
 					want := gnuTarList(t, tarArgs...)
-					got, stderr, code := tarx(t, tarxArgs...)
-					if code != 0 || stderr != "" {
-						t.Fatalf("LC_ALL=%s tarx %s: exit status %d, stderr %q", locale, strings.Join(tarxArgs, " "), code, stderr)
+					r := runTarx(t, tarxArgs...)
+					if !checkSucceeded(t, r, "") {
+						t.Fatalf("LC_ALL=%s", locale)
 					}
-					if got != want {
+					if got := r.stdout; got != want {
 						t.Errorf("LC_ALL=%s: tarx %s differs from tar %s:%s", locale, strings.Join(tarxArgs[:len(tarxArgs)-1], " "),
 							strings.Join(tarArgs[:len(tarArgs)-1], " "), diffLines(want, got))
 					}
@@ -275,15 +281,13 @@ func TestLs_AbsoluteNames(t *testing.T) {
 	p := writeGz(t, "abs.tar.gz", testarchive.Tar(t, entries, tar.FormatPAX))
 	var bugs []string
 	for _, long := range []bool{false, true} {
-		tarArgs, tarxArgs := []string{"-tzf", p}, []string{"ls", p}
-		if long {
-			tarArgs, tarxArgs = []string{"-tvzf", p}, []string{"ls", "-l", p}
-		}
+		tarArgs, tarxArgs := listArgs(p, long)
 		want := gnuTarList(t, tarArgs...)
-		got, _, code := tarx(t, tarxArgs...)
-		if code != 0 {
-			t.Fatalf("tarx %s: exit status %d", strings.Join(tarxArgs, " "), code)
+		r := runTarx(t, tarxArgs...)
+		if r.code != 0 {
+			t.Fatalf("%v", r)
 		}
+		got := r.stdout
 		if got == want {
 			continue
 		}
@@ -353,10 +357,11 @@ func TestLs_UTF8Printable(t *testing.T) {
 	}
 	p := writeGz(t, "utf8.tar.gz", testarchive.Tar(t, entries, tar.FormatGNU))
 	want := gnuTarList(t, "-tzf", p)
-	got, _, code := tarx(t, "ls", p)
-	if code != 0 {
-		t.Fatalf("tarx ls: exit status %d", code)
+	r := runTarx(t, "ls", p)
+	if r.code != 0 {
+		t.Fatalf("%v", r)
 	}
+	got := r.stdout
 	if got == want {
 		return
 	}
@@ -376,18 +381,16 @@ func TestLs_UTF8Printable(t *testing.T) {
 // archive name.
 func TestLs_FlagOrder(t *testing.T) {
 	p, _ := smallArchive(t)
-	want, _, code := tarx(t, "ls", "-l", p)
-	if code != 0 || want == "" {
-		t.Fatalf("tarx ls -l: exit status %d", code)
+	want := runTarx(t, "ls", "-l", p).stdout
+	if want == "" {
+		t.Fatal("tarx ls -l lists nothing")
 	}
 	for _, args := range [][]string{{"ls", p, "-l"}, {"ls", p, "--long"}, {"ls", "--long", p}} {
-		got, stderr, code := tarx(t, args...)
-		if code != 0 || got != want {
-			t.Errorf("tarx %s: exit status %d, stderr %q, output differs from ls -l:%s", strings.Join(args, " "), code, stderr, diffLines(want, got))
+		if r := runTarx(t, args...); r.code != 0 || r.stdout != want {
+			t.Errorf("%v: output differs from ls -l:%s", r, diffLines(want, r.stdout))
 		}
 	}
-	short, _, _ := tarx(t, "ls", p)
-	if short == want {
+	if runTarx(t, "ls", p).stdout == want {
 		t.Error("ls and ls -l print the same")
 	}
 }
@@ -396,11 +399,11 @@ func TestLs_JSON(t *testing.T) {
 	p, _ := smallArchive(t)
 	tarBytes := gunzipFile(t, p)
 	entries := testarchive.Read(t, tarBytes)
-	stdout, stderr, code := tarx(t, "ls", "--json", p)
-	if code != 0 || stderr != "" {
-		t.Fatalf("tarx ls --json: exit status %d, stderr %q", code, stderr)
+	r := runTarx(t, "ls", "--json", p)
+	if !checkSucceeded(t, r, "") {
+		t.FailNow()
 	}
-	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	if len(lines) != len(entries) {
 		t.Fatalf("%d lines, want %d", len(lines), len(entries))
 	}
@@ -464,27 +467,26 @@ func TestLs_Patterns(t *testing.T) {
 		{"links/readme"},
 	} {
 		want := gnuTarList(t, append([]string{"-tzf", p}, args...)...)
-		got, stderr, code := tarx(t, append([]string{"ls", p}, args...)...)
-		if code != 0 || stderr != "" || got != want {
-			t.Errorf("tarx ls ARCHIVE %s: exit status %d, stderr %q, differs from tar -tzf:%s", strings.Join(args, " "), code, stderr, diffLines(want, got))
+		if r := runTarx(t, append([]string{"ls", p}, args...)...); r.code != 0 || r.stderr != "" || r.stdout != want {
+			t.Errorf("%v: differs from tar -tzf:%s", r, diffLines(want, r.stdout))
 		}
 	}
 
-	stdout, stderr, code := tarx(t, "ls", p, "no/such/member")
-	if code != 1 || stdout != "" || stderr != "tarx: "+p+": no/such/member: not found in archive\n" {
-		t.Errorf("tarx ls ARCHIVE no/such/member: exit status %d, stdout %q, stderr %q", code, stdout, stderr)
+	r := runTarx(t, "ls", p, "no/such/member")
+	if r.code != 1 || r.stdout != "" || r.stderr != "tarx: "+p+": no/such/member: not found in archive\n" {
+		t.Errorf("%v, stdout %q", r, r.stdout)
 	}
 	// What matches is listed, in archive order; what does not is reported.
-	stdout, stderr, code = tarx(t, "ls", p, "bin/suid", "nope*", "src/README.txt")
-	if code != 1 || stdout != "src/README.txt\nbin/suid\n" || stderr != "tarx: "+p+": nope*: not found in archive\n" {
-		t.Errorf("tarx ls ARCHIVE bin/suid nope* src/README.txt: exit status %d, stdout %q, stderr %q", code, stdout, stderr)
+	r = runTarx(t, "ls", p, "bin/suid", "nope*", "src/README.txt")
+	if r.code != 1 || r.stdout != "src/README.txt\nbin/suid\n" || r.stderr != "tarx: "+p+": nope*: not found in archive\n" {
+		t.Errorf("%v, stdout %q", r, r.stdout)
 	}
 	// Globs: * stays in a directory, ** crosses them.
-	stdout, _, code = tarx(t, "ls", p, "bin/*")
-	if want := "bin/suid\nbin/sgid\nbin/sticky\nbin/all-bits\n"; code != 0 || stdout != want {
-		t.Errorf("tarx ls ARCHIVE 'bin/*': exit status %d, %q, want %q", code, stdout, want)
+	r = runTarx(t, "ls", p, "bin/*")
+	if want := "bin/suid\nbin/sgid\nbin/sticky\nbin/all-bits\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("%v: %q, want %q", r, r.stdout, want)
 	}
-	stdout, _, _ = tarx(t, "ls", p, "**/sub/*")
+	stdout := runTarx(t, "ls", p, "**/sub/*").stdout
 	for _, line := range strings.Split(strings.TrimSuffix(stdout, "\n"), "\n") {
 		if !strings.HasPrefix(line, "src/pkg/sub/") {
 			t.Errorf("tarx ls ARCHIVE '**/sub/*' lists %q", line)

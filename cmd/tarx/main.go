@@ -124,10 +124,31 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
-// reorderArgs moves a command's flags in front of its positional
-// arguments, so that tar-style command lines like
-// "tarx get a.tar.gz dir/file -O" parse: urfave/cli stops at the first
-// positional argument. Arguments after "--" are left alone.
+// reorderArgs rewrites a command line so that urfave/cli parses it the
+// way tar users write it. This is the one place where the difference is
+// worked around.
+//
+// Why: urfave/cli/v2 parses flags with the standard flag package, which
+// stops at the first positional argument, so in
+// "tarx get a.tar.gz dir/file -O" the -O would be taken for a name; and
+// it reads global flags only before the command name, so
+// "tarx ls a.tar.gz --index i.tarx" would not reach the global --index.
+//
+// What: global flags before the command name stay there. After it, each
+// argument that starts with "-" (but is not "-" alone, which names
+// standard input) is a flag: if the command does not define it and the
+// app does (--index, --no-reindex), it is moved before the command name;
+// otherwise it stays with the command (an unknown flag too, so that
+// urfave/cli reports it as a usage error). A flag that takes a value
+// carries the next argument along unless written as --flag=value. The
+// first "--" ends the flags: every argument after it is positional, even
+// one that starts with "-". The result is
+//
+//	tarx [global flags] COMMAND [command flags] -- [positional arguments]
+//
+// with "--" only if there are positional arguments, so that none of them
+// is ever parsed as a flag. An unknown command, or none, is left as it is
+// for urfave/cli to report.
 func reorderArgs(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args

@@ -3,7 +3,6 @@ package main
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,50 +12,6 @@ import (
 
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
-
-func TestMain(m *testing.M) {
-	// Go reads TZ once, the first time it needs the local time zone, so
-	// t.Setenv("TZ", ...) in a test would come too late for tarx's own
-	// listing. Set it before anything runs; the tests set it again for
-	// the tar they run.
-	os.Setenv("TZ", "UTC")
-	os.Exit(m.Run())
-}
-
-// tarx runs a tarx command line in-process.
-func tarx(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"tarx"}, args...), &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-// smallArchive writes a small tar.gz into a new directory and returns its
-// path and entries.
-func smallArchive(t *testing.T) (string, []testarchive.Entry) {
-	t.Helper()
-	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 4, SmallFiles: 10})
-	p := filepath.Join(t.TempDir(), "small.tar.gz")
-	gz := testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6)
-	if err := os.WriteFile(p, gz, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p, entries
-}
-
-// checkOneError checks that stderr is one line, "tarx: " and a message
-// that contains each of want.
-func checkOneError(t *testing.T, stderr string, want ...string) {
-	t.Helper()
-	if !strings.HasPrefix(stderr, "tarx: ") || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "\n") {
-		t.Errorf("stderr %q: want one line starting with \"tarx: \"", stderr)
-	}
-	for _, w := range want {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr %q does not contain %q", stderr, w)
-		}
-	}
-}
 
 func TestRun_UsageErrors(t *testing.T) {
 	p, _ := smallArchive(t)
@@ -76,14 +31,7 @@ func TestRun_UsageErrors(t *testing.T) {
 	}
 	for _, args := range tests {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			stdout, stderr, code := tarx(t, substitute(args, "ARCHIVE", p)...)
-			if code != 2 {
-				t.Errorf("exit status %d, want 2; stdout %q, stderr %q", code, stdout, stderr)
-			}
-			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
-			if len(lines) != 2 || !strings.HasPrefix(lines[0], "tarx: ") || lines[1] != "Try 'tarx --help' for more information." {
-				t.Errorf("stderr %q: want the error and the hint to try --help", stderr)
-			}
+			checkOneLine(t, runTarx(t, substitute(args, "ARCHIVE", p)...), 2, "")
 		})
 	}
 	// A usage error does not touch the archive.
@@ -94,12 +42,11 @@ func TestRun_UsageErrors(t *testing.T) {
 
 func TestRun_VersionAndHelp(t *testing.T) {
 	for _, args := range [][]string{{"--version"}, {"-v"}, {"--help"}, {"ls", "--help"}, {"ls", "-h"}} {
-		stdout, stderr, code := tarx(t, args...)
-		if code != 0 || stdout == "" {
-			t.Errorf("tarx %s: exit status %d, stdout %q, stderr %q", strings.Join(args, " "), code, stdout, stderr)
+		if r := runTarx(t, args...); r.code != 0 || r.stdout == "" {
+			t.Errorf("%v, stdout %q", r, r.stdout)
 		}
 	}
-	stdout, _, _ := tarx(t, "--version")
+	stdout := runTarx(t, "--version").stdout
 	if !strings.HasPrefix(stdout, "tarx version ") || !strings.Contains(stdout, toolVersion()) {
 		t.Errorf("--version prints %q", stdout)
 	}
@@ -144,14 +91,11 @@ func TestRun_Errors(t *testing.T) {
 			for i, a := range tt.args {
 				args[i] = strings.Replace(a, "DIR", dir, 1)
 			}
-			stdout, stderr, code := tarx(t, args...)
-			if code != 1 {
-				t.Errorf("exit status %d, want 1", code)
+			r := runTarx(t, args...)
+			if r.stdout != "" {
+				t.Errorf("stdout %q", r.stdout)
 			}
-			if stdout != "" {
-				t.Errorf("stdout %q", stdout)
-			}
-			checkOneError(t, stderr, tt.file)
+			checkOneLine(t, r, 1, "", tt.file)
 		})
 	}
 	des, err := os.ReadDir(dir)
@@ -167,10 +111,7 @@ func TestRun_Errors(t *testing.T) {
 
 func TestInfo(t *testing.T) {
 	p, entries := smallArchive(t)
-	stdout, stderr, code := tarx(t, "info", p)
-	if code != 0 || stderr != "" {
-		t.Fatalf("tarx info: exit status %d, stderr %q", code, stderr)
-	}
+	stdout := mustRun(t, "info", p).stdout
 	want := map[string]string{
 		"archive":     p,
 		"index":       p + ".tarx",
@@ -191,15 +132,15 @@ func TestInfo(t *testing.T) {
 		}
 	}
 
-	stdout, _, code = tarx(t, "info", "--json", p)
+	stdout = mustRun(t, "info", "--json", p).stdout
 	var info struct {
 		Archive   string `json:"archive"`
 		Index     string `json:"index"`
 		IndexSize int64  `json:"index_size"`
 		Members   int64  `json:"members"`
 	}
-	if err := json.Unmarshal([]byte(stdout), &info); err != nil || code != 0 {
-		t.Fatalf("tarx info --json: %v, exit status %d: %q", err, code, stdout)
+	if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+		t.Fatalf("tarx info --json: %v: %q", err, stdout)
 	}
 	if info.Archive != p || info.Index != p+".tarx" || info.Members != int64(len(entries)) || info.IndexSize <= 0 {
 		t.Errorf("tarx info --json: %+v", info)
@@ -207,9 +148,8 @@ func TestInfo(t *testing.T) {
 
 	// --index puts the index elsewhere, before or after the command.
 	other := filepath.Join(t.TempDir(), "elsewhere.idx")
-	stdout, stderr, code = tarx(t, "--index", other, "info", p)
-	if code != 0 || !strings.Contains(stdout, "index:             "+other+"\n") {
-		t.Errorf("tarx --index %s info: exit status %d, stdout %q, stderr %q", other, code, stdout, stderr)
+	if r := runTarx(t, "--index", other, "info", p); r.code != 0 || !strings.Contains(r.stdout, "index:             "+other+"\n") {
+		t.Errorf("%v, stdout %q", r, r.stdout)
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Error(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
 // Matcher matches member names against a list of patterns and remembers
@@ -33,19 +34,13 @@ func New(patterns []string) (*Matcher, error) {
 	return m, nil
 }
 
-// Clean normalizes a member name or pattern for matching: leading "/" and
-// "./" and trailing "/" are removed, as GNU tar does when it compares names.
+// Clean normalizes a member name or pattern for matching by
+// internal/tarname's rules (leading "/", "." elements, repeated and
+// trailing "/" removed), so that a name matches as the path it is
+// extracted at. Unsafe names are cleaned all the same: they can be listed.
 func Clean(name string) string {
-	for {
-		switch {
-		case strings.HasPrefix(name, "/"):
-			name = name[1:]
-		case strings.HasPrefix(name, "./"):
-			name = name[2:]
-		default:
-			return strings.TrimRight(name, "/")
-		}
-	}
+	n, _ := tarname.Clean(name, 0)
+	return n.Path
 }
 
 // Match reports whether name is selected.

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/urfave/cli/v2"
+)
+
+// commonOptions are what every command takes: the archive (its first
+// argument), the global flags, and where it writes.
+type commonOptions struct {
+	command   string // the command's name, for usage errors
+	archive   string
+	indexPath string // --index
+	noReindex bool   // --no-reindex
+	stdout    io.Writer
+	stderr    io.Writer
+}
+
+// commonOptionsFrom returns the common options of the command line, which
+// must have at least min positional arguments (what names them).
+func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, error) {
+	if c.NArg() < min {
+		return commonOptions{}, usagef("%s: missing %s", c.Command.Name, what)
+	}
+	return commonOptions{
+		command:   c.Command.Name,
+		archive:   c.Args().First(),
+		indexPath: c.String("index"),
+		noReindex: c.Bool("no-reindex"),
+		stdout:    c.App.Writer,
+		stderr:    c.App.ErrWriter,
+	}, nil
+}
+
+// action returns a command's action: build its options from the command
+// line with from, then run them.
+func action[O any](from func(*cli.Context) (O, error), run func(context.Context, O) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		o, err := from(c)
+		if err != nil {
+			return err
+		}
+		return run(c.Context, o)
+	}
+}
+
+// openOptions returns the index options set by the global flags.
+func (o commonOptions) openOptions() index.Options {
+	return index.Options{
+		IndexPath:    o.indexPath,
+		NoReindex:    o.noReindex,
+		BuildOptions: o.buildOptions(),
+	}
+}
+
+// buildOptions returns the options of an index build.
+func (o commonOptions) buildOptions() index.BuildOptions {
+	return index.BuildOptions{ToolVersion: toolVersion(), Warn: o.warn}
+}
+
+// warn prints a notice on stderr.
+func (o commonOptions) warn(msg string) { fmt.Fprintf(o.stderr, "tarx: %s\n", msg) }
+
+// errorf returns an error about the archive.
+func (o commonOptions) errorf(err error) error { return fmt.Errorf("%s: %w", o.archive, err) }
+
+// openArchive opens the archive with its index, building the index if
+// needed.
+func (o commonOptions) openArchive(ctx context.Context) (*index.Archive, error) {
+	return o.openWith(ctx, o.openOptions(), index.Open)
+}
+
+// openWith opens the archive with open (index.Open or index.Build),
+// showing progress while an index is built.
+func (o commonOptions) openWith(ctx context.Context, opts index.Options, open func(context.Context, string, index.Options) (*index.Archive, error)) (*index.Archive, error) {
+	pb := newProgress(o.stderr, "indexing")
+	opts.Progress = pb.update
+	a, err := open(ctx, o.archive, opts)
+	pb.done()
+	if err != nil {
+		return nil, o.errorf(err)
+	}
+	return a, nil
+}
+
+// bufferedStdout returns a buffered writer on the command's output.
+func (o commonOptions) bufferedStdout() *bufio.Writer {
+	return bufio.NewWriterSize(o.stdout, 64<<10)
+}
+
+// notFound reports names or patterns that matched nothing, tar style, and
+// fails if there are any.
+func (o commonOptions) notFound(missing []string) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	for _, n := range missing {
+		fmt.Fprintf(o.stderr, "tarx: %s: %s: not found in archive\n", o.archive, n)
+	}
+	return &exitError{code: 1}
+}
+
+// parseSize parses a byte count such as 4M, 512KiB or 1048576.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "B"), "I")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'K':
+			mult, t = 1<<10, t[:n-1]
+		case 'M':
+			mult, t = 1<<20, t[:n-1]
+		case 'G':
+			mult, t = 1<<30, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 || v > (1<<40)/mult {
+		return 0, usagef("invalid size %q", s)
+	}
+	return v * mult, nil
+}
+
+// humanBytes formats n with a binary unit.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
