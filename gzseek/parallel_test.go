@@ -2,6 +2,7 @@ package gzseek
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"testing"
 
@@ -40,21 +41,28 @@ func checkParallel(t *testing.T, z []byte, span, chunk int64, wantSpec bool) par
 	if !bytes.Equal(got, want) {
 		t.Fatalf("parallel output differs at byte %d (%d bytes, want %d)", firstDiff(got, want), len(got), len(want))
 	}
-	if len(cps) != len(wantCPs) {
-		t.Errorf("%d checkpoints, sequential scan has %d", len(cps), len(wantCPs))
-	}
-	for i := range min(len(cps), len(wantCPs)) {
-		a, b := cps[i], wantCPs[i]
-		if a.Out != b.Out || a.In != b.In || a.Bit != b.Bit || a.Member != b.Member || a.MemberStart != b.MemberStart || !bytes.Equal(a.Window, b.Window) {
-			t.Fatalf("checkpoint %d: out %d in %d+%d member %d start %v, sequential: out %d in %d+%d member %d start %v",
-				i, a.Out, a.In, a.Bit, a.Member, a.MemberStart, b.Out, b.In, b.Bit, b.Member, b.MemberStart)
-		}
-	}
+	compareCheckpoints(t, cps, wantCPs)
 	checkResumes(t, z, want, cps)
 	if wantSpec && st.speculated == 0 {
 		t.Errorf("no chunk was decoded speculatively (%d rejected)", st.rejected)
 	}
 	return st
+}
+
+// compareCheckpoints fails unless the parallel scan's checkpoints got are
+// the sequential scan's, want.
+func compareCheckpoints(t *testing.T, got, want []Checkpoint) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d checkpoints, sequential scan has %d", len(got), len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		a, b := got[i], want[i]
+		if a.Out != b.Out || a.In != b.In || a.Bit != b.Bit || a.Member != b.Member || a.MemberStart != b.MemberStart || !bytes.Equal(a.Window, b.Window) {
+			t.Fatalf("checkpoint %d: out %d in %d+%d member %d start %v, sequential: out %d in %d+%d member %d start %v",
+				i, a.Out, a.In, a.Bit, a.Member, a.MemberStart, b.Out, b.In, b.Bit, b.Member, b.MemberStart)
+		}
+	}
 }
 
 func firstDiff(a, b []byte) int {
@@ -152,4 +160,43 @@ func TestParallelSmall(t *testing.T) {
 	if st.speculated != 0 {
 		t.Errorf("small input decoded speculatively")
 	}
+}
+
+// FuzzParallelScan scans arbitrary bytes sequentially and in parallel,
+// with chunks of an eighth of the input: the two must give the same bytes
+// and checkpoints, or errors of the same kind.
+func FuzzParallelScan(f *testing.F) {
+	data := sample(100 << 10)
+	for _, s := range []testarchive.Style{testarchive.GoLevel1, testarchive.GoLevel6, testarchive.MultiMember, testarchive.BGZF, testarchive.StoredHuffman} {
+		f.Add(testarchive.Gzip(f, data[:40<<10], s))
+	}
+	f.Add(bytes.Repeat([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 4}, 100))
+	kinds := []error{ErrHeader, ErrChecksum, ErrTrailingData, ErrTruncated, ErrCorrupt}
+	f.Fuzz(func(t *testing.T, z []byte) {
+		var want []Checkpoint
+		s := NewScanner(bytes.NewReader(z), ScanOptions{Span: 4 << 10}, func(c Checkpoint) error {
+			want = append(want, c)
+			return nil
+		})
+		wantOut, wantErr := io.ReadAll(io.LimitReader(s, 4<<20))
+		if len(wantOut) == 4<<20 {
+			return
+		}
+		out, cps, _, err := scanPar(z, 4<<10, max(64, int64(len(z))/8), 3)
+		for _, k := range kinds {
+			if errors.Is(wantErr, k) != errors.Is(err, k) {
+				t.Fatalf("parallel scan error %v, sequential %v", err, wantErr)
+			}
+		}
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("parallel scan error %v, sequential %v", err, wantErr)
+		}
+		if !bytes.HasPrefix(wantOut, out) || (err == nil && len(out) != len(wantOut)) {
+			t.Fatalf("parallel output (%d bytes) is not the sequential output (%d bytes)", len(out), len(wantOut))
+		}
+		if err != nil {
+			return
+		}
+		compareCheckpoints(t, cps, want)
+	})
 }

@@ -112,7 +112,7 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 
 	g.Go(func() error {
 		defer close(cps)
-		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span},
+		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span, Jobs: opts.jobs()},
 			func(c gzseek.Checkpoint) error {
 				select {
 				case cps <- c:

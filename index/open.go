@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ type Options struct {
 type BuildOptions struct {
 	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
 	Span int64
+	// Jobs is how many goroutines inflate the archive during a build
+	// (runtime.NumCPU() if 0; 1 inflates sequentially). The index is the
+	// same for every value.
+	Jobs int
 	// Progress, if set, is called during a build with the compressed
 	// bytes read so far and the archive size (-1 if unknown).
 	Progress func(done, total int64)
@@ -52,6 +57,14 @@ type BuildOptions struct {
 	OnMember func(m *Member, data io.Reader) error
 	// ToolVersion is recorded in the index.
 	ToolVersion string
+}
+
+// jobs returns the number of inflating goroutines for a build.
+func (o *BuildOptions) jobs() int {
+	if o.Jobs > 0 {
+		return o.Jobs
+	}
+	return runtime.NumCPU()
 }
 
 func (o *BuildOptions) warn(format string, args ...any) {
