@@ -20,6 +20,7 @@ func indexCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default: number of CPUs; 1: sequential)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
 	}
@@ -30,6 +31,7 @@ type indexOptions struct {
 	commonOptions
 	span  int64 // --span
 	force bool  // --force: rebuild a valid index
+	jobs  int   // --jobs (0: one per CPU)
 }
 
 func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
@@ -44,13 +46,17 @@ func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
 	if err != nil {
 		return indexOptions{}, err
 	}
-	return indexOptions{commonOptions: common, span: span, force: c.Bool("force")}, nil
+	if c.Int("jobs") < 0 {
+		return indexOptions{}, usagef("index: --jobs must not be negative")
+	}
+	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), jobs: c.Int("jobs")}, nil
 }
 
 // runIndex builds the index, or keeps a valid one, and describes it.
 func runIndex(ctx context.Context, o indexOptions) error {
 	opts := o.openOptions()
 	opts.Span = o.span
+	opts.Jobs = o.jobs
 	open := index.Open
 	if o.force {
 		open = index.Build
