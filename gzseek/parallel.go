@@ -72,6 +72,7 @@ type parallel struct {
 
 	next    int // next chunk to hand to a worker
 	pending []job
+	running chan struct{} // a token per worker decoding
 	pool    sync.Pool // of *pieceDecoder for the workers
 	gap     pieceDecoder
 	finder  sync.Pool // of *inflate.BlockFinder
@@ -102,9 +103,10 @@ func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
 	if ps.chunk <= 0 {
 		ps.chunk = DefaultChunkSize
 	}
-	ps.bufs.max = ps.jobs + 2
+	ps.running = make(chan struct{}, ps.jobs)
+	ps.bufs.max = ps.jobs + 1
 	ps.marks.max = ps.jobs + 1
-	ps.chunkBufs.max = 2*ps.jobs + 4
+	ps.chunkBufs.max = 3*ps.jobs + 4
 	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs}
 	return ps
 }
@@ -128,7 +130,7 @@ func (ps *parallel) rest() io.Reader {
 }
 
 // maxOut bounds the output of one piece, and so the memory of a worker.
-func (ps *parallel) maxOut() int { return int(max(1<<20, 10*ps.chunk)) }
+func (ps *parallel) maxOut() int { return int(max(1<<20, 8*ps.chunk)) }
 
 // readChunk reads the next chunk of input.
 func (ps *parallel) readChunk() {
@@ -202,9 +204,10 @@ func (ps *parallel) release() {
 	ps.next = max(ps.next, i)
 }
 
-// fill hands chunks to workers until jobs are in flight.
+// fill queues chunks for the workers: one more than there are workers, so
+// that they keep decoding while the reader works through a resolved piece.
 func (ps *parallel) fill() {
-	for len(ps.pending) < ps.jobs && ps.next >= ps.skipTo {
+	for len(ps.pending) <= ps.jobs && ps.next >= ps.skipTo {
 		j := ps.next
 		if !ps.loaded(j) {
 			return
@@ -219,7 +222,12 @@ func (ps *parallel) fill() {
 		ps.next++
 		jb := job{chunk: j, done: make(chan *piece, 1)}
 		ps.pending = append(ps.pending, jb)
-		go func() { jb.done <- ps.work(j, in) }()
+		go func() {
+			ps.running <- struct{}{}
+			p := ps.work(j, in)
+			<-ps.running
+			jb.done <- p
+		}()
 	}
 }
 
@@ -332,6 +340,7 @@ func (ps *parallel) read(b []byte) (int, error) {
 	n := copy(b, ps.buf)
 	ps.buf = ps.buf[n:]
 	ps.returned += int64(n)
+	ps.fill() // workers that finished get the next chunks
 	return n, nil
 }
 

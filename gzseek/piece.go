@@ -248,9 +248,10 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 				stop, stopAt, stopOut = true, pos{bit: base + b}, at
 			}
 		}})
-	if len(p.plain) < len(p.marked) {
-		// Room for the marked output, resolved later.
-		p.plain = pd.bufs.get(len(p.marked) + maxOut/2)[:len(p.marked)]
+	if len(p.plain) == 0 {
+		// Room for the marked output, resolved later, and for a whole
+		// piece, so that it does not grow by copying.
+		p.plain = pd.bufs.get(len(p.marked) + maxOut + 1<<20)[:len(p.marked)]
 	}
 	for {
 		if cap(p.plain)-len(p.plain) < 64<<10 {
@@ -285,7 +286,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 // no markers, when it goes on with bytes.
 func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at pos, window []byte, err error) {
 	base := bit / 8 * 8
-	pd.mr.Reuse(pd.marks.get(1 << 20))
+	pd.mr.Reuse(pd.marks.get(maxOut / 4))
 	pd.mr.Reset(pd.reader(bit/8), uint8(bit%8))
 	lastMarker := -1 // index in the output of the last marker seen
 	scanned := 0
