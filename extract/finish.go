@@ -23,7 +23,7 @@ func (w *Writer) deferLink(seq int64, auto bool, name, target string, hdr *tar.H
 	if hdr.Typeflag == tar.TypeLink {
 		k = kindLink
 	}
-	w.end(n, k, &h, target)
+	w.end(name, n, k, &h, target)
 	return nil
 }
 

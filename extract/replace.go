@@ -38,7 +38,7 @@ func (w *Writer) writeDir(seq int64, auto bool, name string, hdr *tar.Header) er
 	}
 	k := kindNone
 	h := *hdr
-	defer func() { w.end(n, k, &h, "") }()
+	defer func() { w.end(name, n, k, &h, "") }()
 	// Created writable by its owner, so members can go in; Close sets the
 	// mode.
 	perm := fs.FileMode(w.mode(hdr)&0o777 | 0o700)
@@ -64,7 +64,7 @@ func (w *Writer) writeSpecial(seq int64, auto bool, name string, hdr *tar.Header
 		return err
 	}
 	k := kindNone
-	defer func() { w.end(n, k, nil, "") }()
+	defer func() { w.end(name, n, k, nil, "") }()
 	var mode uint32
 	dev := 0
 	switch hdr.Typeflag {

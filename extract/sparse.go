@@ -21,7 +21,7 @@ func (w *Writer) writeFile(seq int64, auto bool, name string, hdr *tar.Header, r
 		return err
 	}
 	k := kindNone
-	defer func() { w.end(n, k, nil, "") }()
+	defer func() { w.end(name, n, k, nil, "") }()
 
 	of, err := w.create(name, hdr.Name)
 	if err != nil {
