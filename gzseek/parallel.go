@@ -73,7 +73,7 @@ type parallel struct {
 	next    int // next chunk to hand to a worker
 	pending []job
 	running chan struct{} // a token per worker decoding
-	pool    sync.Pool // of *pieceDecoder for the workers
+	pool    sync.Pool     // of *pieceDecoder for the workers
 	gap     pieceDecoder
 	finder  sync.Pool // of *inflate.BlockFinder
 	skipTo  int       // after false starts, no worker starts before this chunk
