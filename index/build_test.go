@@ -456,3 +456,38 @@ func TestBuild_Jobs(t *testing.T) {
 		}
 	}
 }
+
+// TestBuild_SparseWindows builds with sparse windows: they must be
+// smaller, every member must read back, and Verify must accept them.
+func TestBuild_SparseWindows(t *testing.T) {
+	entries := bigEntries(6 << 20)
+	p := writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
+	var sizes []int64
+	for _, sparse := range []bool{false, true} {
+		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, SparseWindows: sparse}}
+		a, err := Build(context.Background(), p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		info := a.Info()
+		if info.SparseWindows != sparse {
+			t.Errorf("Info.SparseWindows = %v, want %v", info.SparseWindows, sparse)
+		}
+		sizes = append(sizes, info.WindowBytes)
+		ms := members(t, a)
+		for i, m := range ms {
+			if got := readMember(t, a, m); !bytes.Equal(got, entries[i].Data) {
+				t.Fatalf("sparse %v: member %s reads back wrong", sparse, m.Name())
+			}
+		}
+		problems, err := a.Verify(context.Background(), nil)
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("sparse %v: Verify: %v %v", sparse, err, problems)
+		}
+	}
+	t.Logf("window bytes: %d full, %d sparse", sizes[0], sizes[1])
+	if sizes[1] >= sizes[0] {
+		t.Errorf("sparse windows take %d bytes, full ones %d", sizes[1], sizes[0])
+	}
+}

@@ -45,6 +45,13 @@ type BuildOptions struct {
 	// (runtime.NumCPU() if 0; 1 inflates sequentially). The index is the
 	// same for every value.
 	Jobs int
+	// SparseWindows zeroes the bytes of each checkpoint window that no
+	// later back-reference reaches before storing it (gzseek.SparseWindow):
+	// windows compress to a fraction, at the cost of decoding ahead from
+	// every checkpoint during the build. Readers need nothing new. It
+	// applies only when the archive can be read at random (not to
+	// streams).
+	SparseWindows bool
 	// Progress, if set, is called during a build with the compressed
 	// bytes read so far and the archive size (-1 if unknown).
 	Progress func(done, total int64)

@@ -20,6 +20,7 @@ func indexCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
+			&cli.BoolFlag{Name: "sparse", Usage: "zero window bytes nothing refers to: a smaller index, a slower build"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default: number of CPUs; 1: sequential)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
@@ -29,9 +30,10 @@ func indexCommand() *cli.Command {
 // indexOptions are the options of tarx index.
 type indexOptions struct {
 	commonOptions
-	span  int64 // --span
-	force bool  // --force: rebuild a valid index
-	jobs  int   // --jobs (0: one per CPU)
+	span   int64 // --span
+	force  bool  // --force: rebuild a valid index
+	jobs   int   // --jobs (0: one per CPU)
+	sparse bool  // --sparse: sparse windows
 }
 
 func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
@@ -49,7 +51,7 @@ func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
 	if c.Int("jobs") < 0 {
 		return indexOptions{}, usagef("index: --jobs must not be negative")
 	}
-	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), jobs: c.Int("jobs")}, nil
+	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), jobs: c.Int("jobs"), sparse: c.Bool("sparse")}, nil
 }
 
 // runIndex builds the index, or keeps a valid one, and describes it.
@@ -57,6 +59,7 @@ func runIndex(ctx context.Context, o indexOptions) error {
 	opts := o.openOptions()
 	opts.Span = o.span
 	opts.Jobs = o.jobs
+	opts.SparseWindows = o.sparse
 	open := index.Open
 	if o.force {
 		open = index.Build
