@@ -92,6 +92,7 @@ type parallel struct {
 	bufs      bufPool[byte]
 	marks     bufPool[uint16]
 	chunkBufs bufPool[byte]
+	sizes     pieceSizes
 	err       error // returned once buf is drained
 	done      bool
 
@@ -104,10 +105,12 @@ func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
 		ps.chunk = DefaultChunkSize
 	}
 	ps.running = make(chan struct{}, ps.jobs)
-	ps.bufs.max = ps.jobs + 1
-	ps.marks.max = ps.jobs + 1
-	ps.chunkBufs.max = 3*ps.jobs + 4
-	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs}
+	// Pieces in flight take buffers as drained ones come back: a short
+	// free list bridges the two.
+	ps.bufs.max = 2
+	ps.marks.max = 2
+	ps.chunkBufs.max = 2*ps.jobs + 3
+	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs, sizes: &ps.sizes}
 	return ps
 }
 
@@ -226,6 +229,9 @@ func (ps *parallel) fill() {
 			ps.running <- struct{}{}
 			p := ps.work(j, in)
 			<-ps.running
+			if p != nil {
+				ps.sizes.add(p)
+			}
 			jb.done <- p
 		}()
 	}
@@ -241,7 +247,7 @@ func (ps *parallel) work(j int, in [][]byte) *piece {
 	defer ps.pool.Put(pd)
 	base := int64(j) * ps.chunk
 	pd.src = &chunkRun{base: base, chunk: ps.chunk, bufs: in}
-	pd.bufs, pd.marks = &ps.bufs, &ps.marks
+	pd.bufs, pd.marks, pd.sizes = &ps.bufs, &ps.marks, &ps.sizes
 	pd.trustEnd = false
 	limit := (base + ps.chunk) * 8
 	if j == 0 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tarx-dev/tarx/internal/inflate"
 )
@@ -80,6 +81,8 @@ type pieceDecoder struct {
 	// bufs and marks, if set, supply and take back output buffers.
 	bufs  *bufPool[byte]
 	marks *bufPool[uint16]
+	// sizes, if set, learns how big pieces get, to size their buffers.
+	sizes *pieceSizes
 	// trustEnd says that src ends where the file ends, so that what
 	// follows the last member (nothing, zero padding, garbage) can be
 	// judged. Without it decoding stops at any member position that does
@@ -250,8 +253,9 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 		}})
 	if len(p.plain) == 0 {
 		// Room for the marked output, resolved later, and for a whole
-		// piece, so that it does not grow by copying.
-		p.plain = pd.bufs.get(len(p.marked) + maxOut + 1<<20)[:len(p.marked)]
+		// piece as big as the biggest so far, so that it seldom grows
+		// by copying.
+		p.plain = pd.bufs.get(len(p.marked) + pd.sizes.out(maxOut))[:len(p.marked)]
 	}
 	for {
 		if cap(p.plain)-len(p.plain) < 64<<10 {
@@ -286,7 +290,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 // no markers, when it goes on with bytes.
 func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at pos, window []byte, err error) {
 	base := bit / 8 * 8
-	pd.mr.Reuse(pd.marks.get(maxOut / 4))
+	pd.mr.Reuse(pd.marks.get(pd.sizes.marked(maxOut)))
 	pd.mr.Reset(pd.reader(bit/8), uint8(bit%8))
 	lastMarker := -1 // index in the output of the last marker seen
 	scanned := 0
@@ -324,6 +328,46 @@ func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at
 				w[i] = byte(v)
 			}
 			return at, w, nil
+		}
+	}
+}
+
+// pieceSizes tracks the biggest output and marked output of a piece so
+// far. A nil *pieceSizes guesses.
+type pieceSizes struct {
+	maxOut, maxMarked atomic.Int64
+}
+
+// out returns the buffer size for a piece's byte output.
+func (ps *pieceSizes) out(limit int) int {
+	if ps == nil || ps.maxOut.Load() == 0 {
+		return limit/2 + 1<<20
+	}
+	return min(limit, int(ps.maxOut.Load())) + 1<<20
+}
+
+// marked returns the buffer size for a piece's marked output.
+func (ps *pieceSizes) marked(limit int) int {
+	if ps == nil || ps.maxMarked.Load() == 0 {
+		return 1 << 20
+	}
+	return min(limit, int(ps.maxMarked.Load())) + 64<<10
+}
+
+// add records the sizes of p.
+func (ps *pieceSizes) add(p *piece) {
+	if ps == nil {
+		return
+	}
+	for _, v := range []struct {
+		max *atomic.Int64
+		n   int
+	}{{&ps.maxOut, p.outLen() - len(p.marked)}, {&ps.maxMarked, len(p.marked)}} {
+		for {
+			old := v.max.Load()
+			if int64(v.n) <= old || v.max.CompareAndSwap(old, int64(v.n)) {
+				break
+			}
 		}
 	}
 }
