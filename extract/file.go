@@ -201,8 +201,9 @@ func (w *Writer) drop(f *File, clearNode bool) {
 		f.n.kind = kindNone
 	}
 	w.mu.Unlock()
-	f.of.f.Close()
 	if mine {
-		w.removeFile(f.of)
+		w.discardFile(f.of)
+	} else {
+		f.of.f.Close()
 	}
 }

@@ -67,8 +67,7 @@ type pathNode struct {
 func (w *Writer) removeUnfinished() []error {
 	var errs []error
 	for _, of := range w.takeInflight() {
-		of.f.Close()
-		w.removeFile(of)
+		w.discardFile(of)
 		errs = append(errs, &MemberError{Member: of.member, Err: ErrIncomplete})
 	}
 	return errs
