@@ -60,6 +60,7 @@ type Info struct {
 	GzipMembers      int64         `json:"gzip_members"`
 	Checkpoints      int64         `json:"checkpoints"`
 	WindowBytes      int64         `json:"window_bytes"`
+	SparseWindows    bool          `json:"sparse_windows,omitempty"` // window bytes nothing refers to are zero (gzseek.SparseWindow)
 	Members          int64         `json:"members"`
 	TarEnd           int64         `json:"tar_end"`
 	Span             int64         `json:"span"`

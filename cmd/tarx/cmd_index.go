@@ -25,6 +25,8 @@ func indexCommand() *cli.Command {
 			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
+			&cli.BoolFlag{Name: "sparse", Usage: "zero window bytes nothing refers to: a smaller index, a slower build"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default 1: sequential; the parallel scan does not pay on 2 cores yet)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
 	}
@@ -36,6 +38,8 @@ type indexOptions struct {
 	span   int64 // --span
 	force  bool  // --force: rebuild a valid index
 	upload bool  // --upload: put the index beside an S3 archive
+	jobs   int   // --jobs (0: sequential)
+	sparse bool  // --sparse: sparse windows
 }
 
 func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
@@ -53,13 +57,19 @@ func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
 	if c.Bool("upload") && !strings.HasPrefix(common.archive, "s3://") {
 		return indexOptions{}, usagef("index: --upload needs an s3://BUCKET/KEY archive")
 	}
-	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), upload: c.Bool("upload")}, nil
+	if c.Int("jobs") < 0 {
+		return indexOptions{}, usagef("index: --jobs must not be negative")
+	}
+	return indexOptions{commonOptions: common, span: span, force: c.Bool("force"), upload: c.Bool("upload"),
+		jobs: c.Int("jobs"), sparse: c.Bool("sparse")}, nil
 }
 
 // runIndex builds the index, or keeps a valid one, and describes it.
 func runIndex(ctx context.Context, o indexOptions) error {
 	opts := o.openOptions()
 	opts.Span = o.span
+	opts.Jobs = o.jobs
+	opts.SparseWindows = o.sparse
 	open := index.Open
 	if o.force {
 		open = index.Build
