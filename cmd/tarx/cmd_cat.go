@@ -45,7 +45,7 @@ func catOptionsFrom(c *cli.Context) (catOptions, error) {
 
 // runCat writes the member's contents to standard output.
 func runCat(ctx context.Context, o catOptions) error {
-	return writeMembers(ctx, o.commonOptions, []string{o.name})
+	return writeMembers(ctx, o.commonOptions, []string{o.name}, true)
 }
 
 // checkPatterns returns a usage error if one of patterns is not a valid
@@ -59,8 +59,9 @@ func checkPatterns(patterns []string) error {
 
 // writeMembers writes the contents of the members selected by patterns
 // to standard output in archive order, as tar -xO does. A hard link
-// yields its target's contents.
-func writeMembers(ctx context.Context, o commonOptions, patterns []string) error {
+// writes nothing, as with tar -xO, unless followLinks (tarx cat of one
+// member): then it yields its target's contents.
+func writeMembers(ctx context.Context, o commonOptions, patterns []string, followLinks bool) error {
 	a, err := o.openArchive(ctx)
 	if err != nil {
 		return err
@@ -82,6 +83,9 @@ func writeMembers(ctx context.Context, o commonOptions, patterns []string) error
 	defer mr.Close()
 	for _, m := range picked {
 		if m.Header.Typeflag == tar.TypeLink {
+			if !followLinks {
+				continue
+			}
 			if m, err = linkTarget(a, m); err != nil {
 				return o.errorf(err)
 			}
