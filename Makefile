@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build test demo bench fuzz clean
+.PHONY: all build test cross demo bench fuzz clean
 
 all: build
 
@@ -17,7 +17,12 @@ test:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -timeout 15m ./...
+	GO=$(GO) ./scripts/cross.sh
 	./scripts/fuzz.sh $(FUZZSMOKE)
+
+# Build and vet for macOS, FreeBSD and Windows (part of make test).
+cross:
+	GO=$(GO) ./scripts/cross.sh
 
 demo: build
 	./scripts/demo.sh

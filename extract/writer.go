@@ -9,8 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // WriterOptions configures a Writer.
@@ -135,10 +133,7 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 	}
 	w.bufs.New = func() any { b := make([]byte, bufSize); return &b }
 	if w.euid != 0 {
-		// There is no way to read the umask without setting it.
-		old := unix.Umask(0)
-		unix.Umask(old)
-		w.umask = uint32(old)
+		w.umask = umask()
 	}
 	return w, nil
 }
