@@ -45,6 +45,9 @@ func (e *MemberError) Error() string {
 	if e.Op != "" {
 		msg = e.Op + ": " + msg
 	}
+	if e.Member == "" {
+		return "extract: " + msg
+	}
 	return "extract: " + quoteName(e.Member) + ": " + msg
 }
 

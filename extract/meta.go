@@ -11,10 +11,11 @@ import (
 
 // mode returns the permission bits to set on a member, as GNU tar does: the
 // archived mode including setuid, setgid and sticky bits when running as
-// root, else only the permission bits less the umask.
+// root or with SamePermissions, else only the permission bits less the
+// umask.
 func (w *Writer) mode(hdr *tar.Header) uint32 {
 	m := uint32(hdr.Mode) & 0o7777
-	if w.euid != 0 {
+	if w.opts.Permissions == UmaskPermissions || w.euid != 0 && w.opts.Permissions != SamePermissions {
 		m &= 0o777 &^ w.umask
 	}
 	return m
@@ -85,6 +86,9 @@ func (w *Writer) applyFD(fd int, hdr *tar.Header) error {
 	if err := fchmod(fd, m); err != nil {
 		errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
 	}
+	if w.opts.Touch {
+		return errors.Join(errs...)
+	}
 	if err := futimens(fd, hdr.ModTime); err != nil {
 		errs = append(errs, memberErr(hdr.Name, "cannot set modification time", err))
 	}
@@ -110,6 +114,9 @@ func (w *Writer) applyAt(dirfd int, base string, hdr *tar.Header, link bool) err
 		if err := chmodAt(dirfd, base, m); err != nil {
 			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
 		}
+	}
+	if w.opts.Touch {
+		return errors.Join(errs...)
 	}
 	if err := lutimesAt(dirfd, base, hdr.ModTime); err != nil {
 		errs = append(errs, memberErr(hdr.Name, "cannot set modification time", err))

@@ -28,6 +28,25 @@ type Options struct {
 	// Report, if set, receives every per-member error as it happens.
 	// The extraction goes on with the other members.
 	Report func(err error)
+	// Exclude, if set, leaves out the members whose name (as stored) it
+	// reports true for, before anything is done with them (tar --exclude).
+	Exclude func(name string) bool
+	// Selected, if set, is called in archive order with every member that
+	// is selected and not excluded, before it is written (tar -v). Calls
+	// are serialized.
+	Selected func(hdr *tar.Header)
+}
+
+// excluded reports whether the member named name is left out.
+func (o *Options) excluded(name string) bool {
+	return o.Exclude != nil && o.Exclude(name)
+}
+
+// selected tells Selected about hdr.
+func (o *Options) selected(hdr *tar.Header) {
+	if o.Selected != nil {
+		o.Selected(hdr)
+	}
 }
 
 func (o *Options) jobs() int {
@@ -88,6 +107,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	var members []*index.Member
 	byName := map[string]int{}
 	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
+		if opts.excluded(m.Header.Name) {
+			return nil
+		}
 		name, ok, err := w.Name(m.Header.Name)
 		if err != nil {
 			x.report(err)
@@ -96,6 +118,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		if !ok {
 			return nil
 		}
+		opts.selected(&m.Header)
 		if i, dup := byName[name]; dup {
 			// A superseded hard link is still checked, as a serial
 			// extraction would have tried to make it.

@@ -27,6 +27,19 @@ type WriterOptions struct {
 	// NumericOwner makes SameOwner use the numeric uid and gid only.
 	NumericOwner bool
 
+	// OldFiles says what becomes of an entry that exists at a member's
+	// path (tar -k, --skip-old-files, --keep-newer-files). Existing
+	// directories are kept for directory members whatever it says.
+	OldFiles OldFiles
+
+	// Permissions says whether modes keep the archive's special bits
+	// and ignore the umask (tar -p) or not (--no-same-permissions).
+	Permissions Permissions
+
+	// Touch leaves modification times alone (tar -m): members get the
+	// time of their extraction.
+	Touch bool
+
 	// Warn, if not nil, receives warnings such as
 	// "Removing leading `/' from member names" (once per distinct
 	// prefix, as GNU tar). Calls are serialized.
@@ -132,7 +145,7 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 		groups:   make(map[string]int),
 	}
 	w.bufs.New = func() any { b := make([]byte, bufSize); return &b }
-	if w.euid != 0 {
+	if w.euid != 0 || opts.Permissions == UmaskPermissions {
 		w.umask = umask()
 	}
 	return w, nil
@@ -166,7 +179,7 @@ func (w *Writer) WriteEntry(hdr *tar.Header, r io.Reader) error {
 // Types: regular files (TypeReg, TypeRegA, TypeCont, TypeGNUSparse, and a
 // regular type whose name ends in "/" as a directory), TypeDir, TypeSymlink
 // and TypeLink (both created by Close), TypeFifo, and TypeChar and TypeBlock
-// (when root; otherwise a warning and the member is skipped). Extended and
+// (when root; otherwise the member fails). Extended and
 // long-name headers and volume labels are ignored; an unknown type is
 // extracted as a regular file with a warning, as GNU tar does.
 //
@@ -197,8 +210,8 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 		return nil
 	case tar.TypeChar, tar.TypeBlock:
 		if w.euid != 0 {
-			w.warn(quoteName(hdr.Name) + ": not creating device node: not running as root")
-			return nil
+			// GNU tar tries, fails and exits 2.
+			return &MemberError{Member: hdr.Name, Op: "cannot mknod", Err: errNotRoot}
 		}
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse,
 		tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo:
@@ -211,6 +224,9 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	}
 	name, ok, err := w.Name(hdr.Name)
 	if err != nil || !ok {
+		return err
+	}
+	if keep, err := w.keepOld(name, typ == tar.TypeDir, hdr); keep || err != nil {
 		return err
 	}
 	switch typ {
