@@ -35,6 +35,12 @@ type Options struct {
 	// is selected and not excluded, before it is written (tar -v). Calls
 	// are serialized.
 	Selected func(hdr *tar.Header)
+	// Planned, if set, is told by FromIndex how many members and bytes
+	// of contents it is about to write, before it writes any.
+	Planned func(members, bytes int64)
+	// Progress, if set, is called with the members and bytes written so
+	// far each time a member is done; it may be called concurrently.
+	Progress func(members, bytes int64)
 }
 
 // excluded reports whether the member named name is left out.
@@ -83,8 +89,11 @@ func (x *run) report(err error) {
 }
 
 func (x *run) done(size int64) {
-	atomic.AddInt64(&x.res.Members, 1)
-	atomic.AddInt64(&x.res.Bytes, size)
+	m := atomic.AddInt64(&x.res.Members, 1)
+	b := atomic.AddInt64(&x.res.Bytes, size)
+	if x.opts.Progress != nil {
+		x.opts.Progress(m, b)
+	}
 }
 
 // FromIndex extracts the selected members of an indexed archive. Workers
@@ -145,6 +154,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		return x.res, err
 	}
 	p := makePlan(members, cps)
+	if opts.Planned != nil {
+		opts.Planned(int64(len(members)), p.bytes)
+	}
 
 	// Members without data first: directories exist before workers fill them.
 	for _, m := range p.meta {

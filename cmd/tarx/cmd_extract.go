@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"sync/atomic"
+	"time"
 
 	"github.com/tarx-dev/tarx/extract"
 	"github.com/tarx-dev/tarx/index"
@@ -24,13 +25,14 @@ func extractCommand() *cli.Command {
 			"standard input (no index then, unless --save-index).\n\n" +
 			"Examples:\n   tarx extract big.tar.gz -C out\n   tarx extract big.tar.gz -C out -j 4 'docs/**'\n" +
 			"   curl -s https://example.com/big.tar.gz | tarx extract - -C out",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` workers (default: number of CPUs)"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
-		},
-		Action: action(extractOptionsFrom, runExtract),
+		}, tarFlags()...),
+		UseShortOptionHandling: true,
+		Action:                 action(extractOptionsFrom, runExtract),
 	}
 }
 
@@ -45,19 +47,22 @@ type extractOptions struct {
 }
 
 // diskOptions are what get and extract share: the members selected (all
-// if no pattern) and where they are written.
+// if no pattern), where they are written, and GNU tar's options.
 type diskOptions struct {
 	patterns        []string // the names and patterns after the archive
 	dir             string   // --directory
 	stripComponents int      // --strip-components
+	tar             tarOptions
 }
 
-func diskOptionsFrom(c *cli.Context) diskOptions {
+func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
+	t, err := tarOptionsFrom(c)
 	return diskOptions{
 		patterns:        c.Args().Tail(),
 		dir:             c.String("directory"),
 		stripComponents: c.Int("strip-components"),
-	}
+		tar:             t,
+	}, err
 }
 
 func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
@@ -65,9 +70,13 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 	if err != nil {
 		return extractOptions{}, err
 	}
+	disk, err := diskOptionsFrom(c)
+	if err != nil {
+		return extractOptions{}, err
+	}
 	o := extractOptions{
 		commonOptions: common,
-		diskOptions:   diskOptionsFrom(c),
+		diskOptions:   disk,
 		jobs:          c.Int("jobs"),
 		saveIndex:     c.String("save-index"),
 		stdin:         c.App.Reader,
@@ -97,19 +106,53 @@ func runExtract(ctx context.Context, o extractOptions) error {
 	return extractIndexed(ctx, a, o)
 }
 
-// extractConfig returns the options of package extract.
-func (o extractOptions) extractConfig() extract.Options {
-	return extract.Options{
+// extraction is one run of package extract: its options, the selection
+// they use and the progress bar they feed.
+type extraction struct {
+	opts  extract.Options
+	sel   *selection
+	bar   *bar
+	start time.Time
+}
+
+// extraction returns the options of package extract; the bar shows
+// progress as msg.
+func (o extractOptions) extraction(msg string) *extraction {
+	sel := o.tar.selection(o.patterns)
+	b := o.progress.bar(msg, true)
+	x := &extraction{sel: sel, bar: b, start: time.Now()}
+	var total atomic.Int64
+	x.opts = extract.Options{
 		Dir:      o.dir,
 		Jobs:     o.jobs,
-		Patterns: o.patterns,
+		Patterns: sel.patterns,
 		Writer: extract.WriterOptions{
 			StripComponents: o.stripComponents,
-			SameOwner:       os.Geteuid() == 0,
+			SameOwner:       o.tar.sameOwner,
+			NumericOwner:    o.tar.numericOwner,
+			OldFiles:        o.tar.oldFiles,
+			Permissions:     o.tar.permissions,
+			Touch:           o.tar.touch,
 			Warn:            o.warn,
 		},
-		Report: func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
+		Report:   func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
+		Selected: verboseLister(o.progress.Stdout(), o.tar.verbose),
+		Planned: func(members, bytes int64) {
+			total.Store(members)
+			b.setMembers(0, members)
+			b.update(0, bytes)
+		},
+		Progress: func(members, bytes int64) {
+			b.setMembers(members, total.Load())
+			if total.Load() > 0 {
+				b.update(bytes, 0)
+			}
+		},
 	}
+	if sel.include != nil || sel.exclude != nil {
+		x.opts.Exclude = sel.excluded
+	}
+	return x
 }
 
 // extractIndexed extracts the selected members with the index.
@@ -117,17 +160,22 @@ func extractIndexed(ctx context.Context, a *index.Archive, o extractOptions) err
 	if o.jobs < 0 || o.stripComponents < 0 {
 		return usagef("%s: negative number", o.command)
 	}
-	res, err := extract.FromIndex(ctx, a, o.extractConfig())
+	x := o.extraction("extracting")
+	res, err := extract.FromIndex(ctx, a, x.opts)
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
-	return o.finish(res)
+	return o.finish(x, res, a.Info().UncompressedSize)
 }
 
-// finish reports names that matched nothing and turns member errors into
-// exit status 1.
-func (o extractOptions) finish(res extract.Result) error {
-	if err := o.notFound(res.Unmatched); err != nil {
+// finish reports names that matched nothing, prints --totals (tarBytes:
+// the size of the tar stream) and turns member errors into exit status 1.
+func (o extractOptions) finish(x *extraction, res extract.Result, tarBytes int64) error {
+	if o.tar.totals {
+		printTotals(o.stderr, tarBytes, time.Since(x.start))
+	}
+	if err := o.notFound(x.sel.unmatched(res.Unmatched)); err != nil {
 		return err
 	}
 	if res.Errors > 0 {
@@ -139,18 +187,22 @@ func (o extractOptions) finish(res extract.Result) error {
 // extractCold extracts an archive that has no index yet in one pass,
 // building the index on the way.
 func extractCold(ctx context.Context, o extractOptions) error {
-	s, err := extract.NewStreamer(ctx, o.extractConfig())
+	x := o.extraction("extracting")
+	defer x.bar.done()
+	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {
 		return o.errorf(err)
 	}
 	streamed := false
 	opts := o.openOptions()
+	opts.Progress = x.bar.update
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
 		streamed = true
 		return s.Member(m.Seq, &m.Header, data)
 	}
 	a, err := index.Open(ctx, o.archive, opts)
 	res, cerr := s.Close()
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
@@ -162,27 +214,32 @@ func extractCold(ctx context.Context, o extractOptions) error {
 		// Another process built the index meanwhile: use it.
 		return extractIndexed(ctx, a, o)
 	}
-	return o.finish(res)
+	return o.finish(x, res, a.Info().UncompressedSize)
 }
 
 // extractStream extracts from standard input, writing the index to
 // --save-index if it is given.
 func extractStream(ctx context.Context, o extractOptions) error {
-	s, err := extract.NewStreamer(ctx, o.extractConfig())
+	x := o.extraction("extracting")
+	defer x.bar.done()
+	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {
 		return o.errorf(err)
 	}
 	opts := o.buildOptions()
+	var tarBytes int64
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
+		tarBytes = m.DataEnd
 		return s.Member(m.Seq, &m.Header, data)
 	}
 	_, err = index.Scan(ctx, o.stdin, o.saveIndex, opts)
 	res, cerr := s.Close()
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
 	if cerr != nil {
 		return o.errorf(cerr)
 	}
-	return o.finish(res)
+	return o.finish(x, res, tarBytes)
 }

@@ -37,7 +37,7 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 		return err
 	}
 	defer a.Close()
-	pb := newProgress(o.stderr, "verifying")
+	pb := o.progress.bar("verifying", false)
 	problems, err := a.Verify(ctx, pb.update)
 	pb.done()
 	for _, p := range problems {

@@ -20,7 +20,8 @@ type commonOptions struct {
 	indexPath string // --index
 	noReindex bool   // --no-reindex
 	stdout    io.Writer
-	stderr    io.Writer
+	stderr    io.Writer // progress: lines go above the bars
+	progress  *progress
 }
 
 // commonOptionsFrom returns the common options of the command line, which
@@ -29,13 +30,15 @@ func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, err
 	if c.NArg() < min {
 		return commonOptions{}, usagef("%s: missing %s", c.Command.Name, what)
 	}
+	pb := newProgress(c.App.Writer, c.App.ErrWriter, c.Bool("no-progress"))
 	return commonOptions{
 		command:   c.Command.Name,
 		archive:   c.Args().First(),
 		indexPath: c.String("index"),
 		noReindex: c.Bool("no-reindex"),
 		stdout:    c.App.Writer,
-		stderr:    c.App.ErrWriter,
+		stderr:    pb,
+		progress:  pb,
 	}, nil
 }
 
@@ -80,7 +83,7 @@ func (o commonOptions) openArchive(ctx context.Context) (*index.Archive, error) 
 // openWith opens the archive with open (index.Open or index.Build),
 // showing progress while an index is built.
 func (o commonOptions) openWith(ctx context.Context, opts index.Options, open func(context.Context, string, index.Options) (*index.Archive, error)) (*index.Archive, error) {
-	pb := newProgress(o.stderr, "indexing")
+	pb := o.progress.bar("indexing", false)
 	opts.Progress = pb.update
 	a, err := open(ctx, o.archive, opts)
 	pb.done()

@@ -101,6 +101,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "index", Usage: "index file `PATH` (default: ARCHIVE.tarx, or the user cache directory)"},
 			&cli.BoolFlag{Name: "no-reindex", Usage: "fail instead of rebuilding a stale index"},
+			&cli.BoolFlag{Name: "no-progress", Usage: "draw no progress bars (none are drawn unless stderr is a terminal)"},
 		},
 		Commands: []*cli.Command{
 			indexCommand(), lsCommand(), getCommand(), catCommand(),
