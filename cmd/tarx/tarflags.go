@@ -212,10 +212,14 @@ func verboseLister(w io.Writer, level int) func(*tar.Header) {
 	}
 }
 
-// printTotals prints the line of tar --totals: the bytes of the tar
-// stream, which GNU tar reads whole (tarx counts the uncompressed size up
-// to the end of the archive; GNU tar counts whole 10 KiB records).
+// recordSize is GNU tar's default record: 20 blocks of 512 bytes.
+const recordSize = 20 * 512
+
+// printTotals prints the line of tar --totals for a tar stream of n
+// bytes, which GNU tar reads whole, in whole records (the last one counts
+// whole even if short).
 func printTotals(w io.Writer, n int64, elapsed time.Duration) {
+	n = (n + recordSize - 1) / recordSize * recordSize
 	rate := float64(n)
 	if s := elapsed.Seconds(); s > 0 {
 		rate /= s
