@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vbauerster/mpb/v8"
@@ -26,7 +27,9 @@ type progress struct {
 	stdout io.Writer
 	on     bool // draw bars
 	p      *mpb.Progress
-	bars   int // bars not yet finished
+	bars   int           // bars not yet finished
+	rc     chan any      // refresh requests to p
+	stop   chan struct{} // closed when p is shut down
 }
 
 func newProgress(stdout, stderr io.Writer, disabled bool) *progress {
@@ -40,15 +43,29 @@ func isTerminal(w io.Writer) bool {
 
 // Write writes a line (or lines) to stderr, above the bars if any.
 func (p *progress) Write(b []byte) (int, error) {
+	return p.writeAbove(p.out, b)
+}
+
+// writeAbove writes b above the bars if any are drawn, else to w. mpb
+// prints what is written to it at its next refresh, and drops it if it
+// shuts down first; so a refresh is asked for, twice: the second request
+// is taken only once the first was served.
+func (p *progress) writeAbove(w io.Writer, b []byte) (int, error) {
 	p.mu.Lock()
-	c := p.p
+	c, rc, stop := p.p, p.rc, p.stop
 	p.mu.Unlock()
 	if c != nil {
 		if n, err := c.Write(b); err == nil {
+			for range 2 {
+				select {
+				case rc <- time.Now():
+				case <-stop:
+				}
+			}
 			return n, nil
 		}
 	}
-	return p.out.Write(b)
+	return w.Write(b)
 }
 
 // Stdout returns the writer for lines of standard output (tar -v): above
@@ -65,71 +82,62 @@ func (p *progress) Stdout() io.Writer {
 type stdoutAbove struct{ p *progress }
 
 func (s stdoutAbove) Write(b []byte) (int, error) {
-	s.p.mu.Lock()
-	c := s.p.p
-	s.p.mu.Unlock()
-	if c != nil {
-		if n, err := c.Write(b); err == nil {
-			return n, nil
-		}
-	}
-	return s.p.stdout.Write(b)
+	return s.p.writeAbove(s.p.stdout, b)
 }
 
 // A bar shows one step: bytes done of a total, with rate and ETA, and
 // members done if the step counts them. Its methods may be called from
 // several goroutines. A bar of a progress that draws nothing does nothing.
+//
+// mpb calls the decorators from its own goroutine while SetCurrent waits
+// for that goroutine, so no lock is held across calls into mpb: the
+// member counts are atomics.
 type bar struct {
 	p       *progress
 	msg     string
 	counted bool // show members
-	mu      sync.Mutex
-	b       *mpb.Bar
-	total   int64
-	members int64
-	ofMem   int64 // total members, 0 if unknown
-	start   time.Time
+	once    sync.Once
+	b       atomic.Pointer[mpb.Bar]
+	total   atomic.Int64
+	members atomic.Int64
+	ofMem   atomic.Int64 // total members, 0 if unknown
 }
 
 // bar returns a new bar for a step named msg; with members, it shows
 // the members done too. It is drawn on its first update.
 func (p *progress) bar(msg string, members bool) *bar {
-	return &bar{p: p, msg: msg, counted: members, start: time.Now()}
+	return &bar{p: p, msg: msg, counted: members}
 }
 
-// update sets the bytes done and the total; it suits the Progress
-// callbacks of package index.
+// update sets the bytes done and, if not 0, the total; it suits the
+// Progress callbacks of package index.
 func (b *bar) update(done, total int64) {
 	if !b.p.on {
 		return
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.b == nil {
-		b.b = b.p.add(b, total)
+	b.once.Do(func() { b.b.Store(b.p.add(b, total)) })
+	mb := b.b.Load()
+	if mb == nil {
+		return // done already
 	}
-	if total != b.total && total > 0 {
-		b.total = total
-		b.b.SetTotal(total, false)
+	if total > 0 && b.total.Swap(total) != total {
+		mb.SetTotal(total, false)
 	}
-	b.b.EwmaSetCurrent(done, time.Since(b.start))
+	mb.SetCurrent(done)
 }
 
 // setMembers sets the members done and, if known, their total.
 func (b *bar) setMembers(done, total int64) {
-	b.mu.Lock()
-	b.members, b.ofMem = done, total
-	b.mu.Unlock()
+	b.members.Store(done)
+	b.ofMem.Store(total)
 }
 
 // memberCount renders the members done.
 func (b *bar) memberCount(decor.Statistics) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ofMem > 0 {
-		return fmt.Sprintf(" %d/%d members", b.members, b.ofMem)
+	if n := b.ofMem.Load(); n > 0 {
+		return fmt.Sprintf(" %d/%d members", b.members.Load(), n)
 	}
-	return fmt.Sprintf(" %d members", b.members)
+	return fmt.Sprintf(" %d members", b.members.Load())
 }
 
 // add creates the mpb bar of b.
@@ -137,7 +145,9 @@ func (p *progress) add(b *bar, total int64) *mpb.Bar {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.p == nil {
-		p.p = mpb.New(mpb.WithOutput(p.out), mpb.WithWidth(30), mpb.WithAutoRefresh())
+		p.rc, p.stop = make(chan any), make(chan struct{})
+		p.p = mpb.New(mpb.WithOutput(p.out), mpb.WithWidth(30), mpb.WithManualRefresh(p.rc))
+		go refresh(p.rc, p.stop)
 	}
 	p.bars++
 	pre := []decor.Decorator{decor.Name(b.msg + " "), decor.CountersKibiByte("% .1f / % .1f")}
@@ -146,17 +156,15 @@ func (p *progress) add(b *bar, total int64) *mpb.Bar {
 	}
 	return p.p.AddBar(total,
 		mpb.PrependDecorators(pre...),
-		mpb.AppendDecorators(decor.EwmaSpeed(decor.SizeB1024(0), " % .1f", 30), decor.Name(" ETA "), decor.EwmaETA(decor.ET_STYLE_GO, 30)),
+		mpb.AppendDecorators(decor.AverageSpeed(decor.SizeB1024(0), " % .1f"), decor.Name(" ETA "), decor.AverageETA(decor.ET_STYLE_GO)),
 		mpb.BarRemoveOnComplete(),
 	)
 }
 
 // done removes the bar, if one was drawn.
 func (b *bar) done() {
-	b.mu.Lock()
-	mb := b.b
-	b.b = nil
-	b.mu.Unlock()
+	b.once.Do(func() {}) // no bar from now on
+	mb := b.b.Swap(nil)
 	if mb == nil {
 		return
 	}
@@ -166,11 +174,31 @@ func (b *bar) done() {
 	p.mu.Lock()
 	p.bars--
 	var c *mpb.Progress
+	var stop chan struct{}
 	if p.bars == 0 {
-		c, p.p = p.p, nil
+		c, stop, p.p = p.p, p.stop, nil
 	}
 	p.mu.Unlock()
 	if c != nil {
+		close(stop)
 		c.Wait()
+	}
+}
+
+// refresh asks for a redraw ten times a second until stop is closed.
+func refresh(rc chan<- any, stop <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			select {
+			case rc <- now:
+			case <-stop:
+				return
+			}
+		case <-stop:
+			return
+		}
 	}
 }
