@@ -1,17 +1,37 @@
 # tarx — see README.md. `make demo` and `make test` are all a new machine needs.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS  := -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+PREFIX   ?= /usr/local
 FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build test cross demo bench fuzz clean
+.PHONY: all build man install test cross demo bench fuzz clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tarx ./cmd/tarx
+
+# The manual page and completion scripts, generated from the command
+# definitions by the binary itself.
+man: build
+	./bin/tarx man > bin/tarx.1
+	./bin/tarx completion bash > bin/tarx.bash
+	./bin/tarx completion zsh > bin/_tarx
+	./bin/tarx completion fish > bin/tarx.fish
+
+install: man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 bin/tarx $(DESTDIR)$(PREFIX)/bin/tarx
+	install -m 0644 bin/tarx.1 $(DESTDIR)$(PREFIX)/share/man/man1/tarx.1
+	install -m 0644 bin/tarx.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tarx
+	install -m 0644 bin/_tarx $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tarx
+	install -m 0644 bin/tarx.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tarx.fish
 
 test:
 	$(GO) vet ./...
