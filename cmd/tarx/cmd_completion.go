@@ -92,4 +92,3 @@ func manCommand() *cli.Command {
 		},
 	}
 }
-
