@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build man install test cross demo bench fuzz clean
+.PHONY: all build man install test cross demo bench bench-scale fuzz clean
 
 all: build
 
@@ -49,6 +49,11 @@ demo: build
 
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-scale.sh
+
+# Many small members: BENCH_SCALE_MEMBERS=10000000 for the 10M archive.
+bench-scale: build
+	./scripts/bench-scale.sh
 
 # Each fuzz target for FUZZTIME (go test runs one target per invocation).
 fuzz:

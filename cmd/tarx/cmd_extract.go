@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/tarx-dev/tarx/extract"
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/match"
 	"github.com/urfave/cli/v2"
 )
 
@@ -29,6 +31,7 @@ func extractCommand() *cli.Command {
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` workers (default: number of CPUs)"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
+			filesFromFlag, nullFlag,
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
 		}, tarFlags()...),
 		UseShortOptionHandling: true,
@@ -57,12 +60,67 @@ type diskOptions struct {
 
 func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
 	t, err := tarOptionsFrom(c)
-	return diskOptions{
+	if err != nil {
+		return diskOptions{}, err
+	}
+	o := diskOptions{
 		patterns:        c.Args().Tail(),
 		dir:             c.String("directory"),
 		stripComponents: c.Int("strip-components"),
 		tar:             t,
-	}, err
+	}
+	if t.noWildcards {
+		for i, p := range o.patterns {
+			o.patterns[i] = match.Literal(p)
+		}
+	}
+	names, err := filesFrom(c)
+	o.patterns = append(o.patterns, names...)
+	return o, err
+}
+
+// -T and --null, on get and extract.
+var (
+	filesFromFlag = &cli.StringFlag{Name: "files-from", Aliases: []string{"T"},
+		Usage: "select the members named in `FILE` (- for standard input), one per line; names are literal, not globs"}
+	nullFlag = &cli.BoolFlag{Name: "null", Usage: "with -T, names end with NUL bytes instead of newlines"}
+)
+
+// filesFrom reads the names of -T FILE, as GNU tar reads them: one per
+// line (per NUL-terminated string with --null), empty ones ignored, each
+// a literal name (its glob syntax escaped).
+func filesFrom(c *cli.Context) ([]string, error) {
+	path := c.String("files-from")
+	if path == "" {
+		if c.Bool("null") {
+			return nil, usagef("%s: --null needs -T FILE", c.Command.Name)
+		}
+		return nil, nil
+	}
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(c.App.Reader)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-T: %w", err)
+	}
+	sep := "\n"
+	if c.Bool("null") {
+		sep = "\x00"
+	}
+	var names []string
+	for name := range strings.SplitSeq(string(b), sep) {
+		if name != "" {
+			names = append(names, match.Literal(name))
+		}
+	}
+	if len(names) == 0 {
+		return nil, usagef("%s: no names in %s", c.Command.Name, path)
+	}
+	return names, nil
 }
 
 func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
@@ -116,12 +174,18 @@ type extraction struct {
 }
 
 // extraction returns the options of package extract; the bar shows
-// progress as msg.
-func (o extractOptions) extraction(msg string) *extraction {
+// progress as msg. With an index (info not nil) the bar counts the
+// bytes written against the size of the tar stream, and the members
+// against all the archive's when all are extracted; without one, the
+// index build moves it by the compressed bytes read.
+func (o extractOptions) extraction(msg string, info *index.Info) *extraction {
 	sel := o.tar.selection(o.patterns)
 	b := o.progress.bar(msg, true)
 	x := &extraction{sel: sel, bar: b, start: time.Now()}
-	var total atomic.Int64
+	var total int64
+	if info != nil && len(o.patterns) == 0 && sel.exclude == nil {
+		total = info.Members
+	}
 	x.opts = extract.Options{
 		Dir:      o.dir,
 		Jobs:     o.jobs,
@@ -137,15 +201,10 @@ func (o extractOptions) extraction(msg string) *extraction {
 		},
 		Report:   func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
 		Selected: verboseLister(o.progress.Stdout(), o.tar.verbose),
-		Planned: func(members, bytes int64) {
-			total.Store(members)
-			b.setMembers(0, members)
-			b.update(0, bytes)
-		},
 		Progress: func(members, bytes int64) {
-			b.setMembers(members, total.Load())
-			if total.Load() > 0 {
-				b.update(bytes, 0)
+			b.setMembers(members, total)
+			if info != nil {
+				b.update(bytes, info.UncompressedSize)
 			}
 		},
 	}
@@ -160,7 +219,8 @@ func extractIndexed(ctx context.Context, a *index.Archive, o extractOptions) err
 	if o.jobs < 0 || o.stripComponents < 0 {
 		return usagef("%s: negative number", o.command)
 	}
-	x := o.extraction("extracting")
+	info := a.Info()
+	x := o.extraction("extracting", &info)
 	res, err := extract.FromIndex(ctx, a, x.opts)
 	x.bar.done()
 	if err != nil {
@@ -187,7 +247,7 @@ func (o extractOptions) finish(x *extraction, res extract.Result, tarBytes int64
 // extractCold extracts an archive that has no index yet in one pass,
 // building the index on the way.
 func extractCold(ctx context.Context, o extractOptions) error {
-	x := o.extraction("extracting")
+	x := o.extraction("extracting", nil)
 	defer x.bar.done()
 	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {
@@ -220,7 +280,7 @@ func extractCold(ctx context.Context, o extractOptions) error {
 // extractStream extracts from standard input, writing the index to
 // --save-index if it is given.
 func extractStream(ctx context.Context, o extractOptions) error {
-	x := o.extraction("extracting")
+	x := o.extraction("extracting", nil)
 	defer x.bar.done()
 	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {

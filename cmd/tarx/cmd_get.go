@@ -16,11 +16,13 @@ func getCommand() *cli.Command {
 			"Every member read is checked against the checksum in the index.\n\n" +
 			"Examples:\n   tarx get big.tar.gz src/net/http/server.go -C out\n" +
 			"   tarx get big.tar.gz 'src/**/*_test.go' --strip-components 1\n" +
-			"   tarx get big.tar.gz README.md -O | less",
+			"   tarx get big.tar.gz README.md -O | less\n" +
+			"   tarx get big.tar.gz -T names.txt -C out",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.BoolFlag{Name: "to-stdout", Aliases: []string{"O"}, Usage: "write contents to standard output, in archive order"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
+			filesFromFlag, nullFlag,
 		}, tarFlags()...),
 		UseShortOptionHandling: true,
 		Action:                 action(getOptionsFrom, runGet),
@@ -35,7 +37,11 @@ type getOptions struct {
 }
 
 func getOptionsFrom(c *cli.Context) (getOptions, error) {
-	common, err := commonOptionsFrom(c, 2, "ARCHIVE and NAME")
+	min := 2 // ARCHIVE and NAME, or ARCHIVE and -T FILE
+	if c.String("files-from") != "" {
+		min = 1
+	}
+	common, err := commonOptionsFrom(c, min, "ARCHIVE and NAME")
 	if err != nil {
 		return getOptions{}, err
 	}

@@ -135,9 +135,9 @@ func readPatterns(file string) ([]string, error) {
 }
 
 // selection is how the members of an extraction are chosen: the patterns
-// handed to package extract (tarx's globs, or names quoted with
-// --no-wildcards), or, with --wildcards, GNU tar's matcher; and the
-// exclusion patterns.
+// handed to package extract (tarx's globs, or names quoted by
+// diskOptionsFrom with --no-wildcards), or, with --wildcards, GNU tar's
+// matcher; and the exclusion patterns.
 type selection struct {
 	patterns []string   // for extract.Options.Patterns
 	include  *match.GNU // with --wildcards: selects members instead
@@ -147,33 +147,14 @@ type selection struct {
 
 func (o tarOptions) selection(patterns []string) *selection {
 	s := &selection{patterns: patterns}
-	switch {
-	case o.wildcards && len(patterns) > 0:
+	if o.wildcards && len(patterns) > 0 {
 		s.patterns = nil
 		s.include = match.NewGNU(patterns, match.GNUOptions{Wildcards: true, MatchSlash: o.matchSlash, Anchored: true})
-	case o.noWildcards:
-		s.patterns = make([]string, len(patterns))
-		for i, p := range patterns {
-			s.patterns[i] = quoteGlob(p)
-		}
 	}
 	if len(o.exclude) > 0 {
 		s.exclude = match.NewGNU(o.exclude, match.GNUOptions{Wildcards: !o.noWildcards, MatchSlash: o.matchSlash})
 	}
 	return s
-}
-
-// quoteGlob quotes the glob characters of a name, so that it matches only
-// itself.
-func quoteGlob(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if strings.ContainsRune(`*?[]{}\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // excluded is extract.Options.Exclude: true for members that --exclude
