@@ -222,3 +222,29 @@ func mustRunTotals(t *testing.T, args ...string) result {
 	}
 	return r
 }
+
+// TestTarFlags_Get checks that get takes the same options: a directory
+// member with -v and --exclude lists and extracts what GNU tar does, and
+// the options of extraction into a directory are refused with -O.
+func TestTarFlags_Get(t *testing.T) {
+	requireGNUTar(t)
+	t.Setenv("TZ", "UTC")
+	t.Setenv("LC_ALL", "C")
+	fx := testarchive.Fixtures(t)[0]
+	dir := t.TempDir()
+	ref, got := filepath.Join(dir, "ref"), filepath.Join(dir, "got")
+	if err := os.Mkdir(ref, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// tree/dir holds a hard link to a file outside it: tar fails it.
+	want, wantErrs, code := gnuTar(t, "-xzf", fx.Path, "-C", ref, "-v", "--exclude", "*.bin", "tree/dir")
+	r := runTarx(t, "get", fx.Path, "--index", filepath.Join(dir, "i.tarx"), "tree/dir", "-C", got, "-v", "--exclude", "*.bin")
+	if wantCode := map[int]int{0: 0, 2: 1}[code]; r.code != wantCode || len(r.errorLines()) != wantErrs {
+		t.Errorf("%v: want exit %d and %d error lines (tar exited %d)", r, wantCode, wantErrs, code)
+	}
+	if r.stdout != want {
+		t.Errorf("get -v listing differs from tar's:%s", diffLines(want, r.stdout))
+	}
+	compareTrees(t, fx.Data, ref, got, true)
+	checkOneLine(t, runTarx(t, "get", fx.Path, "tree/hello.txt", "-O", "-v"), 2, "get: -v")
+}
