@@ -52,7 +52,9 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
-			return store(db, tb, cps, members, &info)
+			sparse := sparseWindows(src, size, opts.SparseWindows)
+			info.SparseWindows = sparse != nil
+			return store(db, tb, cps, members, &info, sparse)
 		})
 	if err != nil {
 		return info, err
@@ -114,7 +116,7 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 
 	g.Go(func() error {
 		defer close(cps)
-		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span},
+		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span, Jobs: opts.jobs()},
 			func(c gzseek.Checkpoint) error {
 				select {
 				case cps <- c:
@@ -249,7 +251,25 @@ func isPAXSparse(h *tar.Header) bool {
 
 // store writes checkpoints and members into db as they arrive, and the
 // tree collected in tb at the end.
-func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, info *Info) error {
+// sparseWindows returns what store (and verify) call to zero the window
+// bytes of a checkpoint that nothing after it refers to, or nil if want is
+// false or the archive cannot be read at random.
+func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint) error {
+	ra, ok := src.(io.ReaderAt)
+	if !ok || !want || size < 0 {
+		return nil
+	}
+	return func(c *gzseek.Checkpoint) error {
+		w, err := gzseek.SparseWindow(ra, size, *c)
+		if err != nil {
+			return fmt.Errorf("index: window of the checkpoint at %d: %w", c.Out, err)
+		}
+		c.Window = w
+		return nil
+	}
+}
+
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, info *Info, sparse func(*gzseek.Checkpoint) error) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -309,6 +329,11 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 			if !ok {
 				cps = nil
 				continue
+			}
+			if sparse != nil {
+				if err := sparse(&c); err != nil {
+					return err
+				}
 			}
 			val := appendCheckpoint(nil, &c, &codec)
 			if err := cb.Put(u64(c.Out), val); err != nil {

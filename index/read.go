@@ -197,7 +197,7 @@ func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := gzseek.Resume(a.f, a.info.ArchiveSize, cp)
+	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
 	if err != nil {
 		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
 	}
@@ -244,6 +244,7 @@ func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
 // reader of its contents, valid until the next call of Open or Close.
 func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 	a := mr.a
+	a.hint(m)
 	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.info.Span {
 		mr.Close()
 		r, err := a.OpenAt(m.HeaderOffset)

@@ -160,6 +160,7 @@ func runExtract(ctx context.Context, o extractOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
+	o.track(a)
 	defer a.Close()
 	return extractIndexed(ctx, a, o)
 }
@@ -199,7 +200,7 @@ func (o extractOptions) extraction(msg string, info *index.Info) *extraction {
 			Touch:           o.tar.touch,
 			Warn:            o.warn,
 		},
-		Report:   func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
+		Report:   func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(err.Error())) },
 		Selected: verboseLister(o.progress.Stdout(), o.tar.verbose),
 		Progress: func(members, bytes int64) {
 			b.setMembers(members, total)
@@ -266,6 +267,7 @@ func extractCold(ctx context.Context, o extractOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
+	o.track(a)
 	defer a.Close()
 	if cerr != nil {
 		return o.errorf(cerr)

@@ -55,9 +55,9 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	pb := o.progress.bar("verifying", false)
 	problems, err := a.Verify(ctx, pb.update)
 	pb.done()
-	rep := verifyReport{Archive: o.archive, Problems: []string{}}
+	rep := verifyReport{Archive: o.name, Problems: []string{}}
 	for _, p := range problems {
-		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(p.Error()))
+		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(p.Error()))
 		rep.Problems = append(rep.Problems, oneLine(p.Error()))
 	}
 	if err != nil {
@@ -80,7 +80,7 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	}
 	if !o.json {
 		fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
-			o.archive, info.Members, info.GzipMembers, info.Checkpoints)
+			o.name, info.Members, info.GzipMembers, info.Checkpoints)
 	}
 	return nil
 }
