@@ -1,23 +1,48 @@
 # tarx — see README.md. `make demo` and `make test` are all a new machine needs.
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS  := -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+PREFIX   ?= /usr/local
 FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build test demo bench bench-scale fuzz clean
+.PHONY: all build man install test cross demo bench bench-scale fuzz clean
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tarx ./cmd/tarx
 
+# The manual page and completion scripts, generated from the command
+# definitions by the binary itself.
+man: build
+	./bin/tarx man > bin/tarx.1
+	./bin/tarx completion bash > bin/tarx.bash
+	./bin/tarx completion zsh > bin/_tarx
+	./bin/tarx completion fish > bin/tarx.fish
+
+install: man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 bin/tarx $(DESTDIR)$(PREFIX)/bin/tarx
+	install -m 0644 bin/tarx.1 $(DESTDIR)$(PREFIX)/share/man/man1/tarx.1
+	install -m 0644 bin/tarx.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tarx
+	install -m 0644 bin/_tarx $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_tarx
+	install -m 0644 bin/tarx.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tarx.fish
+
 test:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) test -race -timeout 15m ./...
+	GO=$(GO) ./scripts/cross.sh
 	./scripts/fuzz.sh $(FUZZSMOKE)
+
+# Build and vet for macOS, FreeBSD and Windows (part of make test).
+cross:
+	GO=$(GO) ./scripts/cross.sh
 
 demo: build
 	./scripts/demo.sh

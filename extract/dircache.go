@@ -5,8 +5,6 @@ import (
 	"path"
 	"strings"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // maxDirHandles bounds the directory handles a dirCache keeps open.
@@ -44,7 +42,7 @@ func (c *dirCache) get(root *os.Root, dir string) (*dirHandle, error) {
 		return h, nil
 	}
 	c.mu.Unlock()
-	f, err := root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	f, err := root.OpenFile(dir, os.O_RDONLY|oDirectory, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,10 @@
 // from the archive), and directory modes and times are set after their
 // contents.
 //
-// The Writer uses Linux system calls (through golang.org/x/sys/unix) for
-// device nodes, FIFOs and the times and owners of symbolic links.
+// The system calls the Writer needs beyond os.Root (creating a name in an
+// open directory without following a link, device nodes, FIFOs, the times
+// and owners of symbolic links) are in sys_unix.go and sys_windows.go, one
+// small function each. What a system cannot do fails per member with
+// ErrUnsupported: FIFOs and device nodes on macOS and Windows, owners on
+// Windows.
 package extract

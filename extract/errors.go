@@ -21,6 +21,11 @@ var (
 	// ErrClosed reports use of a Writer after Close or Abort.
 	ErrClosed = errors.New("extract: writer closed")
 
+	// ErrUnsupported reports a member of a type, or metadata, that the
+	// operating system cannot create (device nodes on Windows, owners on
+	// Windows).
+	ErrUnsupported = errors.New("extract: not supported on this system")
+
 	// ErrIncomplete reports a file created by CreateFile whose pieces were
 	// not all done when the Writer was closed; the file is removed.
 	ErrIncomplete = errors.New("extract: incomplete file")
@@ -39,6 +44,9 @@ func (e *MemberError) Error() string {
 	msg := strings.TrimPrefix(e.Err.Error(), "extract: ")
 	if e.Op != "" {
 		msg = e.Op + ": " + msg
+	}
+	if e.Member == "" {
+		return "extract: " + msg
 	}
 	return "extract: " + quoteName(e.Member) + ": " + msg
 }

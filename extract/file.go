@@ -70,6 +70,12 @@ func (w *Writer) createFile(seq int64, auto bool, hdr *tar.Header, pieces int) (
 	if !ok {
 		return f, nil
 	}
+	if keep, err := w.keepOld(name, false, hdr); keep || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
 	n, ok, err := w.begin(seq, auto, name, hdr.Name)
 	if err != nil {
 		return nil, err

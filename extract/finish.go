@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // deferLink records a symbolic link (target empty) or a hard link to target,
@@ -206,16 +206,15 @@ func (w *Writer) makeLink(name string, n *node, made map[string]bool) error {
 		return memberErr(member, op, err)
 	}
 	if tfi.IsDir() {
-		return memberErr(member, op, unix.EPERM)
+		return memberErr(member, op, syscall.EPERM)
 	}
 	if target == name {
 		return nil
 	}
-	dev, ino := inode(tfi)
 	err = w.retry(name, func() error {
 		err := w.root.Link(target, name)
 		if errors.Is(err, fs.ErrExist) {
-			if fi, serr := w.root.Lstat(name); serr == nil && sameInode(fi, dev, ino) {
+			if fi, serr := w.root.Lstat(name); serr == nil && os.SameFile(fi, tfi) {
 				return nil // already linked
 			}
 		}
@@ -235,7 +234,7 @@ func (w *Writer) makeSymlink(name string, hdr *tar.Header, made map[string]bool)
 	}
 	var metaErr error
 	err := w.inParent(name, true, func(dirfd int, base string) error {
-		err := retryAt(dirfd, base, func() error { return unix.Symlinkat(hdr.Linkname, dirfd, base) })
+		err := retryAt(dirfd, base, func() error { return symlinkAt(hdr.Linkname, dirfd, base) })
 		if err != nil {
 			return err
 		}
@@ -255,15 +254,11 @@ func (w *Writer) setDir(name string, hdr *tar.Header, made map[string]bool) erro
 		return &MemberError{Member: hdr.Name, Op: "cannot set metadata: " + quoteName(s) + " is a symbolic link in the archive", Err: ErrUnsafePath}
 	}
 	err := w.inParent(name, false, func(dirfd int, base string) error {
-		var fd int
-		err := ignoringEINTR(func() (err error) {
-			fd, err = unix.Openat(dirfd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			return err
-		})
+		fd, err := openDirAt(dirfd, base)
 		if err != nil {
 			return err
 		}
-		defer unix.Close(fd)
+		defer closeFD(fd)
 		return w.applyFD(fd, hdr)
 	})
 	if err != nil {

@@ -4,23 +4,18 @@ import (
 	"archive/tar"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
 	"strconv"
-	"syscall"
-	"time"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // mode returns the permission bits to set on a member, as GNU tar does: the
 // archived mode including setuid, setgid and sticky bits when running as
-// root, else only the permission bits less the umask.
+// root or with SamePermissions, else only the permission bits less the
+// umask.
 func (w *Writer) mode(hdr *tar.Header) uint32 {
 	m := uint32(hdr.Mode) & 0o7777
-	if w.euid != 0 {
+	if w.opts.Permissions == UmaskPermissions || w.euid != 0 && w.opts.Permissions != SamePermissions {
 		m &= 0o777 &^ w.umask
 	}
 	return m
@@ -83,13 +78,16 @@ func (w *Writer) applyFD(fd int, hdr *tar.Header) error {
 	var errs []error
 	if w.opts.SameOwner {
 		uid, gid := w.owner(hdr)
-		if err := ignoringEINTR(func() error { return unix.Fchown(fd, uid, gid) }); err != nil {
+		if err := fchown(fd, uid, gid); err != nil {
 			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change ownership to uid %d, gid %d", uid, gid), err))
 		}
 	}
 	m := w.mode(hdr)
-	if err := ignoringEINTR(func() error { return unix.Fchmod(fd, m) }); err != nil {
+	if err := fchmod(fd, m); err != nil {
 		errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
+	}
+	if w.opts.Touch {
+		return errors.Join(errs...)
 	}
 	if err := futimens(fd, hdr.ModTime); err != nil {
 		errs = append(errs, memberErr(hdr.Name, "cannot set modification time", err))
@@ -105,10 +103,7 @@ func (w *Writer) applyAt(dirfd int, base string, hdr *tar.Header, link bool) err
 	var errs []error
 	if w.opts.SameOwner {
 		uid, gid := w.owner(hdr)
-		err := ignoringEINTR(func() error {
-			return unix.Fchownat(dirfd, base, uid, gid, unix.AT_SYMLINK_NOFOLLOW)
-		})
-		if err != nil {
+		if err := lchownAt(dirfd, base, uid, gid); err != nil {
 			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change ownership to uid %d, gid %d", uid, gid), err))
 		}
 	}
@@ -116,54 +111,17 @@ func (w *Writer) applyAt(dirfd int, base string, hdr *tar.Header, link bool) err
 		// Linux cannot chmod without following a symbolic link; base was
 		// just created by this Writer in dirfd as a node that is not one.
 		m := w.mode(hdr)
-		if err := ignoringEINTR(func() error { return unix.Fchmodat(dirfd, base, m, 0) }); err != nil {
+		if err := chmodAt(dirfd, base, m); err != nil {
 			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
 		}
 	}
-	ts, err := mtimeSpec(hdr.ModTime)
-	if err == nil {
-		err = ignoringEINTR(func() error {
-			return unix.UtimesNanoAt(dirfd, base, ts[:], unix.AT_SYMLINK_NOFOLLOW)
-		})
+	if w.opts.Touch {
+		return errors.Join(errs...)
 	}
-	if err != nil {
+	if err := lutimesAt(dirfd, base, hdr.ModTime); err != nil {
 		errs = append(errs, memberErr(hdr.Name, "cannot set modification time", err))
 	}
 	return errors.Join(errs...)
-}
-
-// mtimeSpec returns utimensat times that leave the access time alone and set
-// the modification time to mtime.
-func mtimeSpec(mtime time.Time) ([2]unix.Timespec, error) {
-	m, err := unix.TimeToTimespec(mtime)
-	return [2]unix.Timespec{{Nsec: unix.UTIME_OMIT}, m}, err
-}
-
-// futimens sets the modification time of the open file fd with nanosecond
-// precision. (unix.Futimes goes through /proc with microseconds.)
-func futimens(fd int, mtime time.Time) error {
-	ts, err := mtimeSpec(mtime)
-	if err != nil {
-		return err
-	}
-	return ignoringEINTR(func() error {
-		// utimensat(fd, NULL, ts, 0) is futimens(fd, ts).
-		_, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
-		if e != 0 {
-			return e
-		}
-		return nil
-	})
-}
-
-// ignoringEINTR calls fn until it fails with something other than EINTR.
-func ignoringEINTR(fn func() error) error {
-	for {
-		err := fn()
-		if err != syscall.EINTR {
-			return err
-		}
-	}
 }
 
 // withFD calls fn with the descriptor of f.
@@ -177,30 +135,4 @@ func withFD(f *os.File, fn func(fd int) error) error {
 		return err
 	}
 	return ferr
-}
-
-// removeAt removes base in dirfd, whatever it is; a directory only if empty.
-func removeAt(dirfd int, base string) error {
-	err := ignoringEINTR(func() error { return unix.Unlinkat(dirfd, base, 0) })
-	if err == unix.EISDIR || err == unix.EPERM {
-		// Linux says EISDIR for unlink of a directory (POSIX allows EPERM).
-		if rerr := ignoringEINTR(func() error { return unix.Unlinkat(dirfd, base, unix.AT_REMOVEDIR) }); rerr != unix.ENOTDIR {
-			return rerr
-		}
-	}
-	return err
-}
-
-// sameInode reports whether fi describes the inode dev/ino.
-func sameInode(fi fs.FileInfo, dev, ino uint64) bool {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	return ok && uint64(st.Dev) == dev && uint64(st.Ino) == ino
-}
-
-// inode returns the device and inode numbers of fi.
-func inode(fi fs.FileInfo) (dev, ino uint64) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Dev), uint64(st.Ino)
-	}
-	return 0, 0
 }

@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"errors"
+
 	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
@@ -21,8 +23,12 @@ import (
 //
 // ok is false, with a nil error, when nothing is left of the name (it had no
 // more elements than StripComponents, or it names the directory itself, as
-// "./" does); such a member is skipped silently.
+// "./" does); such a member is skipped silently. An empty name is an error:
+// the member cannot be created.
 func (w *Writer) Name(member string) (name string, ok bool, err error) {
+	if member == "" {
+		return "", false, &MemberError{Member: member, Err: errEmptyName}
+	}
 	return w.cleanName(member, "member names")
 }
 
@@ -46,6 +52,9 @@ func sanitizeName(member string, strip int) (name, prefix string, ok bool, err e
 	}
 	return n.Path, n.Prefix, n.Path != "", nil
 }
+
+// errEmptyName is why a member without a name is not created.
+var errEmptyName = errors.New("empty member name: member not extracted")
 
 // warnOnce passes msg to the Warn option the first time it is seen.
 func (w *Writer) warnOnce(msg string) {

@@ -11,6 +11,7 @@ import (
 func TestName(t *testing.T) {
 	tests := []struct {
 		member string
+		empty  bool // an empty name: an error, but not an unsafe one
 		strip  int
 		want   string
 		ok     bool
@@ -28,7 +29,7 @@ func TestName(t *testing.T) {
 		{member: "/abs", want: "abs", ok: true, warn: "Removing leading `/' from member names"},
 		{member: "//abs/x/", want: "abs/x", ok: true, warn: "Removing leading `//' from member names"},
 		{member: "/./x", want: "x", ok: true, warn: "Removing leading `/' from member names"},
-		{member: ""},
+		{member: "", empty: true},
 		{member: "."},
 		{member: "./"},
 		{member: "./."},
@@ -61,6 +62,12 @@ func TestName(t *testing.T) {
 			warned: map[string]bool{},
 		}
 		got, ok, err := w.Name(tt.member)
+		if tt.empty {
+			if !errors.Is(err, errEmptyName) || errors.Is(err, ErrUnsafePath) || ok || got != "" {
+				t.Errorf("Name(%q) = %q, %v, %v; want errEmptyName", tt.member, got, ok, err)
+			}
+			continue
+		}
 		if tt.unsafe {
 			if !errors.Is(err, ErrUnsafePath) || ok || got != "" {
 				t.Errorf("Name(%q) strip %d = %q, %v, %v; want ErrUnsafePath", tt.member, tt.strip, got, ok, err)

@@ -9,8 +9,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // Permissions of what the Writer creates: parent directories that no
@@ -42,7 +40,7 @@ func (w *Writer) writeDir(seq int64, auto bool, name string, hdr *tar.Header) er
 	perm := fs.FileMode(w.mode(hdr)&0o777 | 0o700)
 	err = w.retryDir(name, func() error {
 		return w.inCachedParent(name, func(dirfd int, base string) error {
-			if err := unix.Mkdirat(dirfd, base, uint32(perm)); err != nil {
+			if err := mkdirAt(dirfd, base, uint32(perm)); err != nil {
 				return &fs.PathError{Op: "mkdir", Path: name, Err: err}
 			}
 			return nil
@@ -63,22 +61,10 @@ func (w *Writer) writeSpecial(seq int64, auto bool, name string, hdr *tar.Header
 	}
 	k := kindNone
 	defer func() { w.end(name, n, k, nil, "") }()
-	var mode uint32
-	dev := 0
-	switch hdr.Typeflag {
-	case tar.TypeFifo:
-		mode = unix.S_IFIFO
-	case tar.TypeChar:
-		mode = unix.S_IFCHR
-		dev = int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
-	case tar.TypeBlock:
-		mode = unix.S_IFBLK
-		dev = int(unix.Mkdev(uint32(hdr.Devmajor), uint32(hdr.Devminor)))
-	}
 	var metaErr error
 	err = w.inParent(name, true, func(dirfd int, base string) error {
 		err := retryAt(dirfd, base, func() error {
-			return unix.Mknodat(dirfd, base, mode|filePerm, dev)
+			return mknodAt(dirfd, base, hdr.Typeflag, hdr.Devmajor, hdr.Devminor, filePerm)
 		})
 		if err != nil {
 			return err
@@ -106,7 +92,7 @@ func (w *Writer) create(name, member string) (*openFile, error) {
 		return w.inCachedParent(name, func(dirfd int, base string) error {
 			// O_EXCL: an existing entry, a symbolic link included, is
 			// never opened; retry removes it first.
-			fd, err := unix.Openat(dirfd, base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(filePerm))
+			fd, err := createAt(dirfd, base, filePerm)
 			if err != nil {
 				return &fs.PathError{Op: "open", Path: name, Err: err}
 			}
@@ -155,8 +141,7 @@ func (w *Writer) discardFile(of *openFile) {
 	if err != nil {
 		return
 	}
-	dev, ino := inode(fi)
-	if lfi, err := w.root.Lstat(of.name); err == nil && sameInode(lfi, dev, ino) {
+	if lfi, err := w.root.Lstat(of.name); err == nil && os.SameFile(lfi, fi) {
 		w.root.Remove(of.name)
 	}
 }
@@ -217,12 +202,12 @@ func (w *Writer) retryDir(name string, op func() error) error {
 // retryAt calls op, which creates base in dirfd, and once more after
 // removing what was there if op failed because base exists.
 func retryAt(dirfd int, base string, op func() error) error {
-	err := ignoringEINTR(op)
-	if err == unix.EEXIST {
-		if rerr := removeAt(dirfd, base); rerr != nil && rerr != unix.ENOENT {
+	err := op()
+	if errors.Is(err, fs.ErrExist) {
+		if rerr := removeAt(dirfd, base); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 			return fmt.Errorf("cannot remove existing entry: %w", rerr)
 		}
-		err = ignoringEINTR(op)
+		err = op()
 	}
 	return err
 }
@@ -245,10 +230,10 @@ func (w *Writer) mkParents(name string) error {
 // parent is created.
 func (w *Writer) inParent(name string, mkdir bool, fn func(dirfd int, base string) error) error {
 	dir, base := splitName(name)
-	d, err := w.root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+	d, err := w.root.OpenFile(dir, os.O_RDONLY|oDirectory, 0)
 	if err != nil && mkdir && errors.Is(err, fs.ErrNotExist) {
 		if err = w.mkParents(name); err == nil {
-			d, err = w.root.OpenFile(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
+			d, err = w.root.OpenFile(dir, os.O_RDONLY|oDirectory, 0)
 		}
 	}
 	if err != nil {

@@ -29,6 +29,28 @@ type Options struct {
 	// Report, if set, receives every per-member error as it happens.
 	// The extraction goes on with the other members.
 	Report func(err error)
+	// Exclude, if set, leaves out the members whose name (as stored) it
+	// reports true for, before anything is done with them (tar --exclude).
+	Exclude func(name string) bool
+	// Selected, if set, is called in archive order with every member that
+	// is selected and not excluded, before it is written (tar -v). Calls
+	// are serialized.
+	Selected func(hdr *tar.Header)
+	// Progress, if set, is called with the members and bytes written so
+	// far each time a member is done; it may be called concurrently.
+	Progress func(members, bytes int64)
+}
+
+// excluded reports whether the member named name is left out.
+func (o *Options) excluded(name string) bool {
+	return o.Exclude != nil && o.Exclude(name)
+}
+
+// selected tells Selected about hdr.
+func (o *Options) selected(hdr *tar.Header) {
+	if o.Selected != nil {
+		o.Selected(hdr)
+	}
 }
 
 func (o *Options) jobs() int {
@@ -65,8 +87,11 @@ func (x *run) report(err error) {
 }
 
 func (x *run) done(size int64) {
-	atomic.AddInt64(&x.res.Members, 1)
-	atomic.AddInt64(&x.res.Bytes, size)
+	m := atomic.AddInt64(&x.res.Members, 1)
+	b := atomic.AddInt64(&x.res.Bytes, size)
+	if x.opts.Progress != nil {
+		x.opts.Progress(m, b)
+	}
 }
 
 // FromIndex extracts the selected members of an indexed archive. Workers
@@ -123,12 +148,16 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		if err := gctx.Err(); err != nil {
 			return err
 		}
+		if opts.excluded(m.Header.Name) {
+			return nil
+		}
 		if _, ok, err := w.Name(m.Header.Name); err != nil || !ok {
 			if err != nil {
 				x.report(err)
 			}
 			return nil
 		}
+		opts.selected(&m.Header)
 		if skipSuperseded && m.Superseded {
 			// A superseded hard link is still checked, as a serial
 			// extraction would have tried to make it.

@@ -109,7 +109,7 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !s.sel.Match(hdr.Name) {
+	if !s.sel.Match(hdr.Name) || s.x.opts.excluded(hdr.Name) {
 		return nil
 	}
 	name, ok, err := s.x.w.Name(hdr.Name)
@@ -120,6 +120,7 @@ func (s *Streamer) Member(seq int64, hdr *tar.Header, data io.Reader) error {
 	if !ok {
 		return nil
 	}
+	s.x.opts.selected(hdr)
 	if err := s.waitParents(name); err != nil {
 		return err
 	}

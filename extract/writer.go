@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/tarx-dev/tarx/internal/tarfmt"
-	"golang.org/x/sys/unix"
 )
 
 // WriterOptions configures a Writer.
@@ -29,6 +28,19 @@ type WriterOptions struct {
 
 	// NumericOwner makes SameOwner use the numeric uid and gid only.
 	NumericOwner bool
+
+	// OldFiles says what becomes of an entry that exists at a member's
+	// path (tar -k, --skip-old-files, --keep-newer-files). Existing
+	// directories are kept for directory members whatever it says.
+	OldFiles OldFiles
+
+	// Permissions says whether modes keep the archive's special bits
+	// and ignore the umask (tar -p) or not (--no-same-permissions).
+	Permissions Permissions
+
+	// Touch leaves modification times alone (tar -m): members get the
+	// time of their extraction.
+	Touch bool
 
 	// UniquePaths promises that no two members name the same path (the
 	// caller dropped superseded members, as FromIndex does from the
@@ -143,11 +155,8 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 		groups:   make(map[string]int),
 	}
 	w.bufs.New = func() any { b := make([]byte, bufSize); return &b }
-	if w.euid != 0 {
-		// There is no way to read the umask without setting it.
-		old := unix.Umask(0)
-		unix.Umask(old)
-		w.umask = uint32(old)
+	if w.euid != 0 || opts.Permissions == UmaskPermissions {
+		w.umask = umask()
 	}
 	return w, nil
 }
@@ -180,7 +189,7 @@ func (w *Writer) WriteEntry(hdr *tar.Header, r io.Reader) error {
 // Types: regular files (TypeReg, TypeRegA, TypeCont, TypeGNUSparse, and a
 // regular type whose name ends in "/" as a directory), TypeDir, TypeSymlink
 // and TypeLink (both created by Close), TypeFifo, and TypeChar and TypeBlock
-// (when root; otherwise a warning and the member is skipped). Extended and
+// (when root; otherwise the member fails). Extended and
 // long-name headers and volume labels are ignored; an unknown type is
 // extracted as a regular file with a warning, as GNU tar does.
 //
@@ -216,8 +225,8 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 		typ = tar.TypeDir // GNU tar makes the directory; the listing is for incremental restores
 	case tar.TypeChar, tar.TypeBlock:
 		if w.euid != 0 {
-			w.warn(quoteName(hdr.Name) + ": not creating device node: not running as root")
-			return nil
+			// GNU tar tries, fails and exits 2.
+			return &MemberError{Member: hdr.Name, Op: "cannot mknod", Err: errNotRoot}
 		}
 	case tar.TypeCont:
 		w.contOnce.Do(func() { w.warn("Extracting contiguous files as regular files") })
@@ -232,6 +241,9 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 	}
 	name, ok, err := w.Name(hdr.Name)
 	if err != nil || !ok {
+		return err
+	}
+	if keep, err := w.keepOld(name, typ == tar.TypeDir, hdr); keep || err != nil {
 		return err
 	}
 	switch typ {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/tarx-dev/tarx/remote"
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/sys/unix"
 )
 
 // Options configures Open and Build: where the index lives, and what to
@@ -315,24 +314,6 @@ func view(db *bolt.DB, fn func(*bolt.Tx) error) (err error) {
 		}
 	}()
 	return db.View(fn)
-}
-
-// lockFile takes an exclusive flock on f, waiting until ctx is done.
-func lockFile(ctx context.Context, f *os.File) (func(), error) {
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { unix.Flock(int(f.Fd()), unix.LOCK_UN) }, nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // removeStaleTemps removes temporary files left by builds that were

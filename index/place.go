@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"golang.org/x/sys/unix"
 )
 
 // Suffix is appended to an archive's path to name its index file when the
@@ -30,7 +28,7 @@ func Path(archivePath, override string) (string, error) {
 	if _, err := os.Stat(beside); err == nil {
 		return beside, nil
 	}
-	if unix.Access(filepath.Dir(abs), unix.W_OK) == nil {
+	if dirWritable(filepath.Dir(abs)) {
 		return beside, nil
 	}
 	cache, err := os.UserCacheDir()

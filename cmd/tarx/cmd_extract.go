@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tarx-dev/tarx/extract"
 	"github.com/tarx-dev/tarx/index"
@@ -26,14 +27,15 @@ func extractCommand() *cli.Command {
 			"standard input (no index then, unless --save-index).\n\n" +
 			"Examples:\n   tarx extract big.tar.gz -C out\n   tarx extract big.tar.gz -C out -j 4 'docs/**'\n" +
 			"   curl -s https://example.com/big.tar.gz | tarx extract - -C out",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` workers (default: number of CPUs)"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			filesFromFlag, nullFlag,
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
-		},
-		Action: action(extractOptionsFrom, runExtract),
+		}, tarFlags()...),
+		UseShortOptionHandling: true,
+		Action:                 action(extractOptionsFrom, runExtract),
 	}
 }
 
@@ -48,18 +50,29 @@ type extractOptions struct {
 }
 
 // diskOptions are what get and extract share: the members selected (all
-// if no pattern) and where they are written.
+// if no pattern), where they are written, and GNU tar's options.
 type diskOptions struct {
 	patterns        []string // the names and patterns after the archive
 	dir             string   // --directory
 	stripComponents int      // --strip-components
+	tar             tarOptions
 }
 
 func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
+	t, err := tarOptionsFrom(c)
+	if err != nil {
+		return diskOptions{}, err
+	}
 	o := diskOptions{
 		patterns:        c.Args().Tail(),
 		dir:             c.String("directory"),
 		stripComponents: c.Int("strip-components"),
+		tar:             t,
+	}
+	if t.noWildcards {
+		for i, p := range o.patterns {
+			o.patterns[i] = match.Literal(p)
+		}
 	}
 	names, err := filesFrom(c)
 	o.patterns = append(o.patterns, names...)
@@ -152,19 +165,54 @@ func runExtract(ctx context.Context, o extractOptions) error {
 	return extractIndexed(ctx, a, o)
 }
 
-// extractConfig returns the options of package extract.
-func (o extractOptions) extractConfig() extract.Options {
-	return extract.Options{
+// extraction is one run of package extract: its options, the selection
+// they use and the progress bar they feed.
+type extraction struct {
+	opts  extract.Options
+	sel   *selection
+	bar   *bar
+	start time.Time
+}
+
+// extraction returns the options of package extract; the bar shows
+// progress as msg. With an index (info not nil) the bar counts the
+// bytes written against the size of the tar stream, and the members
+// against all the archive's when all are extracted; without one, the
+// index build moves it by the compressed bytes read.
+func (o extractOptions) extraction(msg string, info *index.Info) *extraction {
+	sel := o.tar.selection(o.patterns)
+	b := o.progress.bar(msg, true)
+	x := &extraction{sel: sel, bar: b, start: time.Now()}
+	var total int64
+	if info != nil && len(o.patterns) == 0 && sel.exclude == nil {
+		total = info.Members
+	}
+	x.opts = extract.Options{
 		Dir:      o.dir,
 		Jobs:     o.jobs,
-		Patterns: o.patterns,
+		Patterns: sel.patterns,
 		Writer: extract.WriterOptions{
 			StripComponents: o.stripComponents,
-			SameOwner:       os.Geteuid() == 0,
+			SameOwner:       o.tar.sameOwner,
+			NumericOwner:    o.tar.numericOwner,
+			OldFiles:        o.tar.oldFiles,
+			Permissions:     o.tar.permissions,
+			Touch:           o.tar.touch,
 			Warn:            o.warn,
 		},
-		Report: func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(err.Error())) },
+		Report:   func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(err.Error())) },
+		Selected: verboseLister(o.progress.Stdout(), o.tar.verbose),
+		Progress: func(members, bytes int64) {
+			b.setMembers(members, total)
+			if info != nil {
+				b.update(bytes, info.UncompressedSize)
+			}
+		},
 	}
+	if sel.include != nil || sel.exclude != nil {
+		x.opts.Exclude = sel.excluded
+	}
+	return x
 }
 
 // extractIndexed extracts the selected members with the index.
@@ -172,17 +220,23 @@ func extractIndexed(ctx context.Context, a *index.Archive, o extractOptions) err
 	if o.jobs < 0 || o.stripComponents < 0 {
 		return usagef("%s: negative number", o.command)
 	}
-	res, err := extract.FromIndex(ctx, a, o.extractConfig())
+	info := a.Info()
+	x := o.extraction("extracting", &info)
+	res, err := extract.FromIndex(ctx, a, x.opts)
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
-	return o.finish(res)
+	return o.finish(x, res, a.Info().UncompressedSize)
 }
 
-// finish reports names that matched nothing and turns member errors into
-// exit status 1.
-func (o extractOptions) finish(res extract.Result) error {
-	if err := o.notFound(res.Unmatched); err != nil {
+// finish reports names that matched nothing, prints --totals (tarBytes:
+// the size of the tar stream) and turns member errors into exit status 1.
+func (o extractOptions) finish(x *extraction, res extract.Result, tarBytes int64) error {
+	if o.tar.totals {
+		printTotals(o.stderr, tarBytes, time.Since(x.start))
+	}
+	if err := o.notFound(x.sel.unmatched(res.Unmatched)); err != nil {
 		return err
 	}
 	if res.Errors > 0 {
@@ -194,18 +248,22 @@ func (o extractOptions) finish(res extract.Result) error {
 // extractCold extracts an archive that has no index yet in one pass,
 // building the index on the way.
 func extractCold(ctx context.Context, o extractOptions) error {
-	s, err := extract.NewStreamer(ctx, o.extractConfig())
+	x := o.extraction("extracting", nil)
+	defer x.bar.done()
+	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {
 		return o.errorf(err)
 	}
 	streamed := false
 	opts := o.openOptions()
+	opts.Progress = x.bar.update
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
 		streamed = true
 		return s.Member(m.Seq, &m.Header, data)
 	}
 	a, err := index.Open(ctx, o.archive, opts)
 	res, cerr := s.Close()
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
@@ -218,27 +276,32 @@ func extractCold(ctx context.Context, o extractOptions) error {
 		// Another process built the index meanwhile: use it.
 		return extractIndexed(ctx, a, o)
 	}
-	return o.finish(res)
+	return o.finish(x, res, a.Info().UncompressedSize)
 }
 
 // extractStream extracts from standard input, writing the index to
 // --save-index if it is given.
 func extractStream(ctx context.Context, o extractOptions) error {
-	s, err := extract.NewStreamer(ctx, o.extractConfig())
+	x := o.extraction("extracting", nil)
+	defer x.bar.done()
+	s, err := extract.NewStreamer(ctx, x.opts)
 	if err != nil {
 		return o.errorf(err)
 	}
 	opts := o.buildOptions()
+	var tarBytes int64
 	opts.OnMember = func(m *index.Member, data io.Reader) error {
+		tarBytes = m.DataEnd
 		return s.Member(m.Seq, &m.Header, data)
 	}
 	_, err = index.Scan(ctx, o.stdin, o.saveIndex, opts)
 	res, cerr := s.Close()
+	x.bar.done()
 	if err != nil {
 		return o.errorf(err)
 	}
 	if cerr != nil {
 		return o.errorf(cerr)
 	}
-	return o.finish(res)
+	return o.finish(x, res, tarBytes)
 }

@@ -18,13 +18,14 @@ func getCommand() *cli.Command {
 			"   tarx get big.tar.gz 'src/**/*_test.go' --strip-components 1\n" +
 			"   tarx get big.tar.gz README.md -O | less\n" +
 			"   tarx get big.tar.gz -T names.txt -C out",
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.BoolFlag{Name: "to-stdout", Aliases: []string{"O"}, Usage: "write contents to standard output, in archive order"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			filesFromFlag, nullFlag,
-		},
-		Action: action(getOptionsFrom, runGet),
+		}, tarFlags()...),
+		UseShortOptionHandling: true,
+		Action:                 action(getOptionsFrom, runGet),
 	}
 }
 
@@ -49,6 +50,9 @@ func getOptionsFrom(c *cli.Context) (getOptions, error) {
 		return getOptions{}, err
 	}
 	o := getOptions{commonOptions: common, diskOptions: disk, toStdout: c.Bool("to-stdout")}
+	if t := o.tar; o.toStdout && (t.verbose > 0 || len(t.exclude) > 0 || t.wildcards || t.noWildcards || t.totals) {
+		return getOptions{}, usagef("get: -v, --exclude, --wildcards, --no-wildcards and --totals are for extraction into a directory, not --to-stdout")
+	}
 	if o.toStdout {
 		// Into a directory, extract checks them (as tarx extract does).
 		if err := checkPatterns(o.patterns); err != nil {

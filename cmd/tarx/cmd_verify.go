@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -14,19 +15,33 @@ func verifyCommand() *cli.Command {
 		ArgsUsage: "ARCHIVE",
 		Description: "Reads the whole archive once and checks it against its index: gzip CRC-32s and\n" +
 			"sizes, every member's contents and record, every checkpoint. Exits 1 on any\n" +
-			"mismatch, naming the member.\n\nExample:\n   tarx verify big.tar.gz",
+			"mismatch, naming the member. With --json, one JSON object on standard output says\n" +
+			"what was checked and lists the problems (the exit status is the same).\n\nExample:\n   tarx verify big.tar.gz",
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print one JSON object"}},
 		Action: action(verifyOptionsFrom, runVerify),
 	}
 }
 
-// verifyOptions are the options of tarx verify: only the common ones.
+// verifyOptions are the options of tarx verify.
 type verifyOptions struct {
 	commonOptions
+	json bool // --json
 }
 
 func verifyOptionsFrom(c *cli.Context) (verifyOptions, error) {
 	common, err := commonOptionsFrom(c, 1, "ARCHIVE")
-	return verifyOptions{common}, err
+	return verifyOptions{commonOptions: common, json: c.Bool("json")}, err
+}
+
+// verifyReport is the JSON object of verify --json.
+type verifyReport struct {
+	Archive     string   `json:"archive"`
+	Index       string   `json:"index"`
+	OK          bool     `json:"ok"`
+	Members     int64    `json:"members"`
+	GzipMembers int64    `json:"gzip_members"`
+	Checkpoints int64    `json:"checkpoints"`
+	Problems    []string `json:"problems"`
 }
 
 // runVerify checks the whole archive against its index, printing one line
@@ -37,20 +52,35 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 		return err
 	}
 	defer a.Close()
-	pb := newProgress(o.stderr, "verifying")
+	pb := o.progress.bar("verifying", false)
 	problems, err := a.Verify(ctx, pb.update)
 	pb.done()
+	rep := verifyReport{Archive: o.name, Problems: []string{}}
 	for _, p := range problems {
 		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(p.Error()))
+		rep.Problems = append(rep.Problems, oneLine(p.Error()))
 	}
 	if err != nil {
-		return o.errorf(err)
-	}
-	if len(problems) > 0 {
-		return &exitError{code: 1}
+		// The check stopped there: one more problem.
+		rep.Problems = append(rep.Problems, oneLine(err.Error()))
+		err = o.errorf(err)
 	}
 	info := a.Info()
-	fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
-		o.name, info.Members, info.GzipMembers, info.Checkpoints)
+	rep.Index, rep.Members, rep.GzipMembers, rep.Checkpoints = info.IndexPath, info.Members, info.GzipMembers, info.Checkpoints
+	rep.OK = len(rep.Problems) == 0
+	if o.json {
+		b, _ := json.Marshal(rep)
+		fmt.Fprintf(o.stdout, "%s\n", b)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		return &exitError{code: 1}
+	}
+	if !o.json {
+		fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
+			o.name, info.Members, info.GzipMembers, info.Checkpoints)
+	}
 	return nil
 }

@@ -24,7 +24,8 @@ type commonOptions struct {
 	remote    remote.Options    // --no-sign-request, --endpoint-url
 	opened    *[]*index.Archive // archives opened, for --stats
 	stdout    io.Writer
-	stderr    io.Writer
+	stderr    io.Writer // progress: lines go above the bars
+	progress  *progress
 }
 
 // commonOptionsFrom returns the common options of the command line, which
@@ -33,6 +34,7 @@ func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, err
 	if c.NArg() < min {
 		return commonOptions{}, usagef("%s: missing %s", c.Command.Name, what)
 	}
+	pb := newProgress(c.App.Writer, c.App.ErrWriter, c.Bool("no-progress"))
 	return commonOptions{
 		command:   c.Command.Name,
 		archive:   c.Args().First(),
@@ -43,9 +45,10 @@ func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, err
 			NoSignRequest: c.Bool("no-sign-request"),
 			EndpointURL:   c.String("endpoint-url"),
 		},
-		opened: openedArchives(c),
-		stdout: c.App.Writer,
-		stderr: c.App.ErrWriter,
+		opened:   openedArchives(c),
+		stdout:   c.App.Writer,
+		stderr:   pb,
+		progress: pb,
 	}, nil
 }
 
@@ -121,8 +124,11 @@ func (o commonOptions) buildOptions() index.BuildOptions {
 // warn prints a notice on stderr.
 func (o commonOptions) warn(msg string) { fmt.Fprintf(o.stderr, "tarx: %s\n", msg) }
 
-// errorf returns an error about the archive.
-func (o commonOptions) errorf(err error) error { return fmt.Errorf("%s: %w", o.name, err) }
+// errorf returns an error about the archive (naming its format if it is
+// one tarx does not read).
+func (o commonOptions) errorf(err error) error {
+	return fmt.Errorf("%s: %w", o.name, nameFormat(o.archive, err))
+}
 
 // openArchive opens the archive with its index, building the index if
 // needed.
@@ -133,7 +139,7 @@ func (o commonOptions) openArchive(ctx context.Context) (*index.Archive, error) 
 // openWith opens the archive with open (index.Open or index.Build),
 // showing progress while an index is built.
 func (o commonOptions) openWith(ctx context.Context, opts index.Options, open func(context.Context, string, index.Options) (*index.Archive, error)) (*index.Archive, error) {
-	pb := newProgress(o.stderr, "indexing")
+	pb := o.progress.bar("indexing", false)
 	opts.Progress = pb.update
 	a, err := open(ctx, o.archive, opts)
 	pb.done()

@@ -13,6 +13,7 @@ import (
 	"compress/flate"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -610,6 +611,9 @@ func TestVerify(t *testing.T) {
 			if !strings.HasPrefix(r.stdout, b.archive+": OK: ") {
 				t.Errorf("%v: stdout %q", r, r.stdout)
 			}
+			if rep := verifyJSON(t, b.archive, 0); !rep.OK || len(rep.Problems) != 0 || rep.Members != 3 {
+				t.Errorf("verify --json of the good archive: %+v", rep)
+			}
 			replaceKeepMtime(t, b.archive, tt.bad)
 			index, _ := os.ReadFile(b.archive + ".tarx")
 			dirGet, dirExtract := b.target(t, "get"), b.target(t, "extract")
@@ -630,6 +634,9 @@ func TestVerify(t *testing.T) {
 				if !strings.HasPrefix(l, "tarx: "+b.archive+": ") || strings.Contains(l, "rebuilding") {
 					t.Errorf("%v: line %q", r, l)
 				}
+			}
+			if rep := verifyJSON(t, b.archive, 1); rep.OK || len(rep.Problems) != len(r.lines()) {
+				t.Errorf("verify --json: %+v, want the %d problems of %v", rep, len(r.lines()), r)
 			}
 			if tt.name != "single-member-trailer-kept" && !strings.Contains(r.stderr, tt.changed) {
 				t.Errorf("%v: does not name %s", r, tt.changed)
@@ -689,4 +696,16 @@ func TestVerify(t *testing.T) {
 			b.check(t)
 		})
 	}
+}
+
+// verifyJSON runs verify --json, wants exit status code, and returns the
+// report it printed.
+func verifyJSON(t *testing.T, archive string, code int) verifyReport {
+	t.Helper()
+	r := runTarx(t, "verify", "--json", archive)
+	var rep verifyReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != code || rep.Archive != archive {
+		t.Errorf("%v: stdout %q (%v), want one JSON object and exit %d", r, r.stdout, err, code)
+	}
+	return rep
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -74,6 +75,37 @@ func oneLine(s string) string {
 	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 }
 
+// commit is set by the Makefile through -ldflags; otherwise the VCS
+// revision from the build info is used.
+var commit = ""
+
+// versionLine is what tarx --version prints after "tarx version ": the
+// version, the commit and the Go version that built it.
+func versionLine() string {
+	c := commit
+	if bi, ok := debug.ReadBuildInfo(); ok && c == "" {
+		modified := false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				c = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if c != "" && modified {
+			c += "-dirty"
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return fmt.Sprintf("%s (commit %s, %s %s/%s)", toolVersion(), c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
 func toolVersion() string {
 	if version != "" {
 		return version
@@ -88,7 +120,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "tarx",
 		Usage:   "fast repeated access to big tar.gz archives",
-		Version: toolVersion(),
+		Version: versionLine(),
 		Description: "tarx reads a tar.gz once and stores gzip checkpoints and every member in an index file\n" +
 			"(ARCHIVE.tarx beside the archive, or in the user cache directory). From then on it gets\n" +
 			"single members in milliseconds and extracts with all cores. Every command builds the\n" +
@@ -101,6 +133,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "index", Usage: "index file `PATH` (default: ARCHIVE.tarx, or the user cache directory)"},
 			&cli.BoolFlag{Name: "no-reindex", Usage: "fail instead of rebuilding a stale index"},
+			&cli.BoolFlag{Name: "no-progress", Usage: "draw no progress bars (none are drawn unless stderr is a terminal)"},
 			&cli.BoolFlag{Name: "no-sign-request", Usage: "read s3:// archives anonymously (public buckets)"},
 			&cli.StringFlag{Name: "endpoint-url", Usage: "S3 endpoint `URL` for an S3-compatible store (path-style; AWS_ENDPOINT_URL works too)"},
 			&cli.BoolFlag{Name: "stats", Usage: "print the bytes fetched and requests made for a remote archive and its index"},
@@ -115,6 +148,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			indexCommand(), lsCommand(), getCommand(), catCommand(),
 			extractCommand(), infoCommand(), verifyCommand(),
+			completionCommand(), manCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -162,6 +196,27 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 func reorderArgs(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
+	}
+	// Shell completion asks with this flag last, where urfave/cli looks
+	// for it. Only the words that name commands matter then; flags are
+	// left out of the parse (urfave/cli panics on an unknown one in this
+	// mode, and reads the word being completed from os.Args), and no "--"
+	// is added (it would turn completion off and run the command).
+	if n := len(args) - 1; args[n] == "--"+cli.BashCompletionFlag.Names()[0] {
+		words := []string{args[0]}
+		flags := app.Flags
+		for i := 1; i < n; i++ {
+			a := args[i]
+			if !strings.HasPrefix(a, "-") || a == "-" {
+				if cmd := app.Command(a); cmd != nil && len(words) == 1 {
+					flags = cmd.Flags
+				}
+				words = append(words, a)
+			} else if takesValue(flags, a) {
+				i++ // and its value
+			}
+		}
+		return append(words, args[n])
 	}
 	out := []string{args[0]}
 	i := 1
