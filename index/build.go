@@ -49,8 +49,8 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	defer db.Close()
 
 	res, err := pass(ctx, src, size, info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
-			return store(db, cps, members, &info)
+		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
+			return store(db, cps, members, blocks, &info)
 		})
 	if err != nil {
 		return info, err
@@ -102,13 +102,14 @@ type passResult struct {
 // inflates it, emitting checkpoints every span bytes; a second parses the
 // tar stream and checksums members; sink consumes both on a third.
 func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
-	sink func(<-chan gzseek.Checkpoint, <-chan Member) error) (passResult, error) {
+	sink func(<-chan gzseek.Checkpoint, <-chan Member, <-chan blockGroup) error) (passResult, error) {
 	var res passResult
 	g, gctx := errgroup.WithContext(ctx)
 	p := newPipe(gctx, 8)
 	cps := make(chan gzseek.Checkpoint, 16)
 	members := make(chan Member, 1024)
 	var scanner *gzseek.Scanner
+	sums := newBlockSummer(gctx)
 
 	g.Go(func() error {
 		defer close(cps)
@@ -129,15 +130,19 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 	})
 	g.Go(func() error {
 		defer close(members)
-		pr := &pipeReader{p: p}
+		defer sums.close()
+		pr := &pipeReader{p: p, sums: sums}
 		end, err := parseTar(gctx, pr, members, opts.OnMember)
 		if err != nil {
 			return err
 		}
 		res.tarEnd = end
-		return pr.drain()
+		if err := pr.drain(); err != nil {
+			return err
+		}
+		return sums.finish()
 	})
-	g.Go(func() error { return sink(cps, members) })
+	g.Go(func() error { return sink(cps, members, sums.groups) })
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
@@ -246,7 +251,7 @@ func isPAXSparse(h *tar.Header) bool {
 }
 
 // store writes checkpoints and members into db as they arrive.
-func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, info *Info) error {
+func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -305,8 +310,14 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, inf
 		}
 		return maybeCommit(len(v))
 	}
-	for cps != nil || members != nil {
+	for cps != nil || members != nil || blocks != nil {
 		select {
+		case g, ok := <-blocks:
+			if !ok {
+				blocks = nil
+			} else if err := putBlocks(tx, g); err != nil {
+				return err
+			}
 		case c, ok := <-cps:
 			if !ok {
 				cps = nil

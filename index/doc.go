@@ -20,6 +20,11 @@
 //	                        offset and data end, CRC-32, flags, then the tar
 //	                        header fields and PAX records
 //	names        FNV-1a-64(name) -> uvarint Seq... of members with that hash
+//	blocks       u64 first block -> big-endian CRC-32 of each BlockSize (64 KiB)
+//	                        block of the decompressed stream from that one,
+//	                        1024 a value (the last block may be short; an
+//	                        empty stream has one empty value); RangeReader
+//	                        checks every block a read covers
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. The package knows nothing of the file

@@ -168,7 +168,7 @@ func readMeta(tx *bolt.Tx) (Identity, Info, error) {
 	if err := json.Unmarshal(meta.Get(keyInfo), &info); err != nil {
 		return id, info, fmt.Errorf("%w: info: %w", ErrFormat, err)
 	}
-	for _, b := range [][]byte{bucketCheckpoints, bucketMembers, bucketNames} {
+	for _, b := range [][]byte{bucketCheckpoints, bucketMembers, bucketNames, bucketBlocks} {
 		if tx.Bucket(b) == nil {
 			return id, info, fmt.Errorf("%w: no %s bucket", ErrFormat, b)
 		}

@@ -47,9 +47,9 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 	}
 	opts := &BuildOptions{Progress: progress}
 	res, err := pass(ctx, io.NewSectionReader(a.f, 0, a.info.ArchiveSize), a.info.ArchiveSize, a.info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
+		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
 			return view(a.db, func(tx *bolt.Tx) error {
-				return compare(tx, cps, members, add, addLeftover)
+				return compare(tx, cps, members, blocks, add, addLeftover)
 			})
 		})
 	if err != nil {
@@ -70,13 +70,20 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 
 // compare checks checkpoints and members from a fresh pass against the
 // index, reading both in order.
-func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, add, addLeftover func(string, ...any)) error {
+func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, add, addLeftover func(string, ...any)) error {
 	cc := tx.Bucket(bucketCheckpoints).Cursor()
 	ck, cv := cc.First()
 	codec := &gzseek.WindowCodec{}
 	mi := &memberIter{c: tx.Bucket(bucketMembers).Cursor()}
-	for cps != nil || members != nil {
+	bc := blockComparer{b: tx.Bucket(bucketBlocks), add: add}
+	for cps != nil || members != nil || blocks != nil {
 		select {
+		case g, ok := <-blocks:
+			if !ok {
+				blocks = nil
+			} else {
+				bc.compare(g)
+			}
 		case c, ok := <-cps:
 			if !ok {
 				cps = nil
