@@ -8,15 +8,6 @@ import (
 	"github.com/tarx-dev/tarx/index"
 )
 
-// A plan is the work of one extraction: members that need no data
-// (directories, links, fifos, devices), written first by one goroutine,
-// and units of stream work for the workers.
-type plan struct {
-	meta  []*index.Member
-	units []*unit
-	bytes int64 // member bytes to write
-}
-
 // A unit is a run of the decompressed stream read by one worker: it
 // resumes at the checkpoint start and performs tasks in offset order.
 type unit struct {
@@ -47,53 +38,75 @@ type split struct {
 	discarded bool
 }
 
-// makePlan lays out the extraction of members (already selected, in
-// archive order, earlier duplicates removed) over the checkpoints cps
-// (sorted decompressed offsets). Members whose data is one contiguous run
-// and crosses checkpoints are split there so that several workers write
+// A planner lays out an extraction as a stream: members arrive in
+// archive order and leave as units of work over the checkpoints cps
+// (sorted decompressed offsets), so that nothing is held per member
+// beyond the unit being filled. Members whose data is one contiguous run
+// and crosses checkpoints are split there, so that several workers write
 // them at once.
-func makePlan(members []*index.Member, cps []int64) *plan {
-	p := &plan{}
-	var tasks []task
-	for _, m := range members {
-		if !hasData(m) {
-			p.meta = append(p.meta, m)
-			continue
-		}
-		p.bytes += m.Header.Size
-		if !m.Contiguous() {
-			// Sparse: read through archive/tar from the header on.
-			tasks = append(tasks, task{m: m, off: m.HeaderOffset, end: m.DataEnd})
-			continue
-		}
-		// Checkpoints strictly inside the data cut it into pieces.
-		i, _ := slices.BinarySearch(cps, m.DataOffset+1)
-		j, _ := slices.BinarySearch(cps, m.DataEnd)
-		if i >= j {
-			tasks = append(tasks, task{m: m, off: m.DataOffset, end: m.DataEnd})
-			continue
-		}
-		cuts := append(append([]int64{m.DataOffset}, cps[i:j]...), m.DataEnd)
-		s := &split{m: m, crcs: make([]uint32, len(cuts)-1), lens: make([]int64, len(cuts)-1), left: len(cuts) - 1}
-		for k := 0; k+1 < len(cuts); k++ {
-			s.lens[k] = cuts[k+1] - cuts[k]
-			tasks = append(tasks, task{m: m, off: cuts[k], end: cuts[k+1], split: s, piece: k})
-		}
-	}
+type planner struct {
+	cps  []int64
+	cur  *unit
+	emit func(*unit) error // receives each unit once it is complete
+}
 
-	// Group tasks into units: a new unit starts at each new checkpoint,
-	// unless the current unit's reading already runs past it.
-	var cur *unit
-	for _, t := range tasks {
-		cp := checkpointBefore(cps, t.off)
-		if cur == nil || (cp > cur.start && cp >= cur.end) {
-			cur = &unit{start: cp}
-			p.units = append(p.units, cur)
-		}
-		cur.tasks = append(cur.tasks, t)
-		cur.end = max(cur.end, t.end)
+// add plans the data of member m (which hasData), returning the split
+// it was cut into, if any, for the caller to create its file before the
+// split's units are emitted.
+func (p *planner) add(m *index.Member) (*split, error) {
+	if !m.Contiguous() {
+		// Sparse: read through archive/tar from the header on.
+		return nil, p.task(task{m: m, off: m.HeaderOffset, end: m.DataEnd})
 	}
-	return p
+	// Checkpoints strictly inside the data cut it into pieces.
+	i, _ := slices.BinarySearch(p.cps, m.DataOffset+1)
+	j, _ := slices.BinarySearch(p.cps, m.DataEnd)
+	if i >= j {
+		return nil, p.task(task{m: m, off: m.DataOffset, end: m.DataEnd})
+	}
+	cuts := append(append([]int64{m.DataOffset}, p.cps[i:j]...), m.DataEnd)
+	s := &split{m: m, crcs: make([]uint32, len(cuts)-1), lens: make([]int64, len(cuts)-1), left: len(cuts) - 1}
+	for k := 0; k+1 < len(cuts); k++ {
+		s.lens[k] = cuts[k+1] - cuts[k]
+	}
+	return s, nil
+}
+
+// pieces plans the pieces of split s; call it after its file exists.
+func (p *planner) pieces(s *split) error {
+	off := s.m.DataOffset
+	for k, n := range s.lens {
+		if err := p.task(task{m: s.m, off: off, end: off + n, split: s, piece: k}); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
+}
+
+// task adds t to the current unit, or starts a new unit at t's checkpoint
+// unless the current one's reading already runs past it.
+func (p *planner) task(t task) error {
+	cp := checkpointBefore(p.cps, t.off)
+	if p.cur == nil || (cp > p.cur.start && cp >= p.cur.end) {
+		if err := p.flush(); err != nil {
+			return err
+		}
+		p.cur = &unit{start: cp}
+	}
+	p.cur.tasks = append(p.cur.tasks, t)
+	p.cur.end = max(p.cur.end, t.end)
+	return nil
+}
+
+// flush emits the current unit.
+func (p *planner) flush() error {
+	if p.cur == nil {
+		return nil
+	}
+	u := p.cur
+	p.cur = nil
+	return p.emit(u)
 }
 
 // hasData reports whether writing m needs its contents from the stream.
@@ -117,17 +130,4 @@ func checkpointBefore(cps []int64, off int64) int64 {
 		return 0
 	}
 	return cps[i-1]
-}
-
-// splits returns the distinct split members of the plan, in order.
-func (p *plan) splits() []*split {
-	var out []*split
-	for _, u := range p.units {
-		for _, t := range u.tasks {
-			if t.split != nil && t.piece == 0 {
-				out = append(out, t.split)
-			}
-		}
-	}
-	return out
 }

@@ -82,82 +82,87 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		return Result{}, err
 	}
 	x := &run{ctx: ctx, w: w, opts: &opts}
-
-	// Select members; a later member of the same name wins, so earlier
-	// ones are dropped before any work is planned.
-	var members []*index.Member
-	byName := map[string]int{}
-	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
-		name, ok, err := w.Name(m.Header.Name)
-		if err != nil {
-			x.report(err)
-			return nil
-		}
-		if !ok {
-			return nil
-		}
-		if i, dup := byName[name]; dup {
-			// A superseded hard link is still checked, as a serial
-			// extraction would have tried to make it.
-			if old := members[i]; old.Header.Typeflag == tar.TypeLink {
-				if _, err := w.linkTarget(&old.Header); err != nil {
-					x.report(err)
-				}
-			}
-			members[i] = nil
-		}
-		byName[name] = len(members)
-		members = append(members, m)
-		return nil
-	})
-	if err != nil {
-		w.Abort()
-		return x.res, err
-	}
-	members = compact(members)
-	x.res.Unmatched = unmatched
 	cps, err := a.Checkpoints()
 	if err != nil {
 		w.Abort()
 		return x.res, err
 	}
-	p := makePlan(members, cps)
 
-	// Members without data first: directories exist before workers fill them.
-	for _, m := range p.meta {
-		if err := ctx.Err(); err != nil {
-			w.Abort()
-			return x.res, err
-		}
-		if err := w.WriteEntrySeq(m.Seq, header(m), eofReader{}); err != nil {
-			x.report(err)
-		} else {
-			x.done(0)
-		}
-	}
-	for _, s := range p.splits() {
-		f, err := w.CreateFileSeq(s.m.Seq, header(s.m), len(s.crcs))
-		if err != nil {
-			x.report(err)
-			s.failed = true
-			continue
-		}
-		s.f = f
-	}
-
+	// Workers take units from a bounded queue that this goroutine fills
+	// while it reads the selected members in archive order: memory holds
+	// the queue, not the member list.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.jobs())
 	x.ctx = gctx
-	for _, u := range p.units {
+	jobs := opts.jobs()
+	queue := make(chan *unit, 2*jobs)
+	for range jobs {
 		g.Go(func() error {
-			x.runUnit(a, u)
+			for u := range queue {
+				x.runUnit(a, u)
+			}
 			return gctx.Err()
 		})
 	}
-	if err := g.Wait(); err != nil || ctx.Err() != nil {
-		w.Abort()
-		return x.res, cmpErr(ctx.Err(), err)
+	p := &planner{cps: cps, emit: func(u *unit) error {
+		select {
+		case queue <- u:
+			return nil
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+	}}
+	// Index knows which members a later one replaces (by path as the
+	// index cleans names); with StripComponents other names collide, and
+	// the Writer's rule that the highest sequence number wins decides.
+	skipSuperseded := opts.Writer.StripComponents == 0
+	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
+		if err := gctx.Err(); err != nil {
+			return err
+		}
+		if _, ok, err := w.Name(m.Header.Name); err != nil || !ok {
+			if err != nil {
+				x.report(err)
+			}
+			return nil
+		}
+		if skipSuperseded && m.Superseded {
+			// A superseded hard link is still checked, as a serial
+			// extraction would have tried to make it.
+			if m.Header.Typeflag == tar.TypeLink {
+				if _, err := w.linkTarget(&m.Header); err != nil {
+					x.report(err)
+				}
+			}
+			return nil
+		}
+		if !hasData(m) {
+			if err := w.WriteEntrySeq(m.Seq, header(m), eofReader{}); err != nil {
+				x.report(err)
+			} else {
+				x.done(0)
+			}
+			return nil
+		}
+		s, err := p.add(m)
+		if err != nil || s == nil {
+			return err
+		}
+		if s.f, err = w.CreateFileSeq(m.Seq, header(m), len(s.crcs)); err != nil {
+			x.report(err)
+			s.failed = true
+		}
+		return p.pieces(s)
+	})
+	if err == nil {
+		err = p.flush()
 	}
+	close(queue)
+	werr := g.Wait()
+	if err != nil || werr != nil || ctx.Err() != nil {
+		w.Abort()
+		return x.res, cmpErr(ctx.Err(), err, werr)
+	}
+	x.res.Unmatched = unmatched
 	if err := w.Close(); err != nil {
 		for _, e := range unjoin(err) {
 			x.report(e)
@@ -181,16 +186,6 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
-}
-
-func compact(ms []*index.Member) []*index.Member {
-	out := ms[:0]
-	for _, m := range ms {
-		if m != nil {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // header returns a copy of the member's header for the Writer.

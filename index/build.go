@@ -4,16 +4,13 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
@@ -48,9 +45,14 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	}
 	defer db.Close()
 
+	tb, err := newTreeBuilder(path + ".tree")
+	if err != nil {
+		return info, fmt.Errorf("index: create %s.tree: %w", path, err)
+	}
+	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
-			return store(db, cps, members, blocks, &info)
+			return store(db, tb, cps, members, blocks, &info)
 		})
 	if err != nil {
 		return info, err
@@ -250,8 +252,9 @@ func isPAXSparse(h *tar.Header) bool {
 	return false
 }
 
-// store writes checkpoints and members into db as they arrive.
-func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info) error {
+// store writes checkpoints, members and block sums into db as they
+// arrive, and the tree collected in tb at the end.
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -261,27 +264,22 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blo
 			tx.Rollback()
 		}
 	}()
-	buckets := func() (c, m, n *bolt.Bucket, err error) {
+	buckets := func() (c, m *bolt.Bucket, err error) {
 		if c, err = tx.CreateBucketIfNotExists(bucketCheckpoints); err != nil {
 			return
 		}
-		if m, err = tx.CreateBucketIfNotExists(bucketMembers); err != nil {
-			return
-		}
-		n, err = tx.CreateBucketIfNotExists(bucketNames)
+		m, err = tx.CreateBucketIfNotExists(bucketMembers)
 		// Checkpoints and member chunks arrive in key order.
 		c.FillPercent, m.FillPercent = 1.0, 1.0
 		return
 	}
-	cb, mb, nb, err := buckets()
+	cb, mb, err := buckets()
 	if err != nil {
 		return err
 	}
 	var (
 		codec     gzseek.WindowCodec
 		cw        chunkWriter
-		names     []nameEntry
-		prefixes  = newPrefixChecker()
 		sinceSync int64
 	)
 	maybeCommit := func(n int) error {
@@ -296,7 +294,7 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blo
 		if tx, err = db.Begin(true); err != nil {
 			return err
 		}
-		cb, mb, nb, err = buckets()
+		cb, mb, err = buckets()
 		return err
 	}
 	putChunk := func() error {
@@ -337,13 +335,8 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blo
 				members = nil
 				continue
 			}
-			names = append(names, nameEntry{nameHash(m.Header.Name), m.Seq})
-			prefixes.add(&m.Header)
-			if len(names) == maxNameBatch {
-				if err := putNames(nb, names); err != nil {
-					return err
-				}
-				names = names[:0]
+			if err := tb.add(&m); err != nil {
+				return err
 			}
 			cw.add(&m)
 			info.Members++
@@ -357,56 +350,13 @@ func store(db *bolt.DB, cps <-chan gzseek.Checkpoint, members <-chan Member, blo
 	if err := putChunk(); err != nil {
 		return err
 	}
-	if err := putNames(nb, names); err != nil {
+	if err := tb.finish(tx); err != nil {
 		return err
 	}
-	info.PrefixFree = prefixes.free()
+	info.UnsafeNames = tb.unsafe
 	err = tx.Commit()
 	tx = nil
 	return err
-}
-
-// maxNameBatch bounds the name entries a build holds in memory (16 bytes
-// each). Up to this many members, the names bucket is written in key
-// order and packed full; beyond, it is written in sorted batches.
-const maxNameBatch = 2 << 20
-
-// nameEntry maps the hash of a member name to its sequence number.
-type nameEntry struct {
-	hash uint64
-	seq  int64
-}
-
-// nameHash is the key of a name in the names bucket: a 64-bit FNV-1a
-// hash. Hashes keep the bucket small; collisions are resolved by
-// comparing the names in the member records.
-func nameHash(name string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	return h.Sum64()
-}
-
-func nameKey(name string) []byte { return binary.BigEndian.AppendUint64(nil, nameHash(name)) }
-
-// putNames sorts entries by hash and appends each sequence number to the
-// list stored under its hash.
-func putNames(b *bolt.Bucket, entries []nameEntry) error {
-	slices.SortFunc(entries, func(x, y nameEntry) int {
-		return cmp.Or(cmp.Compare(x.hash, y.hash), cmp.Compare(x.seq, y.seq))
-	})
-	b.FillPercent = 1.0
-	for i := 0; i < len(entries); {
-		h := entries[i].hash
-		k := binary.BigEndian.AppendUint64(nil, h)
-		v := bytes.Clone(b.Get(k))
-		for ; i < len(entries) && entries[i].hash == h; i++ {
-			v = binary.AppendUvarint(v, uint64(entries[i].seq))
-		}
-		if err := b.Put(k, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // chunkWriter collects member records into one compressed chunk.
@@ -415,8 +365,7 @@ type chunkWriter struct {
 	n       int
 	prevEnd int64
 	raw     []byte
-	out     bytes.Buffer
-	fw      *flate.Writer
+	pk      packer
 }
 
 func (w *chunkWriter) add(m *Member) {
@@ -433,15 +382,26 @@ const chunkFlate = 1
 
 // finish returns the encoded chunk and starts a new one.
 func (w *chunkWriter) finish() []byte {
-	w.out.Reset()
-	w.out.WriteByte(chunkFlate)
-	if w.fw == nil {
-		w.fw, _ = flate.NewWriter(&w.out, flate.DefaultCompression)
-	} else {
-		w.fw.Reset(&w.out)
-	}
-	w.fw.Write(w.raw)
-	w.fw.Close()
 	w.n = 0
-	return w.out.Bytes()
+	return w.pk.pack(w.raw)
+}
+
+// packer compresses the records of a member or tree chunk: an encoding
+// byte (chunkFlate), then deflate. The result is valid until the next call.
+type packer struct {
+	out bytes.Buffer
+	fw  *flate.Writer
+}
+
+func (p *packer) pack(raw []byte) []byte {
+	p.out.Reset()
+	p.out.WriteByte(chunkFlate)
+	if p.fw == nil {
+		p.fw, _ = flate.NewWriter(&p.out, flate.DefaultCompression)
+	} else {
+		p.fw.Reset(&p.out)
+	}
+	p.fw.Write(raw)
+	p.fw.Close()
+	return p.out.Bytes()
 }

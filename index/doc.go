@@ -7,7 +7,7 @@
 // reader never sees half an index; the builder holds an exclusive flock on
 // the archive so concurrent processes build it once.
 //
-// Schema (FormatVersion 1). Keys sort as big-endian integers.
+// Schema (FormatVersion 2). Keys sort as big-endian integers.
 //
 //	meta         "version"  uint32 FormatVersion
 //	             "identity" JSON Identity: size, mtime, SHA-256 of first and last 64 KiB
@@ -19,12 +19,31 @@
 //	                        offset (from the previous record's data end), data
 //	                        offset and data end, CRC-32, flags, then the tar
 //	                        header fields and PAX records
-//	names        FNV-1a-64(name) -> uvarint Seq... of members with that hash
+//	tree         DIR 0x00 FIRSTNAME -> byte 1, deflate(up to 256 entries of the
+//	                        directory DIR, "" for the top, sorted by name); an
+//	                        entry is uvarint-length name, kind (1 member, 2
+//	                        implied directory), flags (1 directory), varint
+//	                        mtime of an implied directory (newest beneath),
+//	                        uvarint count and delta-coded Seqs of the members
+//	                        with that path (the last one wins)
+//	superseded   u64 first Seq -> 512-byte bitmap of the 4096 members from
+//	                        first that a later member replaces (runs with none
+//	                        are not stored)
 //	blocks       u64 first block -> big-endian CRC-32 of each BlockSize (64 KiB)
 //	                        block of the decompressed stream from that one,
 //	                        1024 a value (the last block may be short; an
 //	                        empty stream has one empty value); RangeReader
 //	                        checks every block a read covers
+//
+// Paths in the tree are member names cleaned by internal/tarname, as
+// extraction creates them; names it refuses (".." or NUL) are not in the
+// tree and Info.UnsafeNames counts them. A build collects the tree in a
+// scratch bbolt file beside the index (INDEX.tmp-*.tree), sorted on disk,
+// so its memory does not grow with the member count.
+//
+// Version history: 1 had a names bucket (FNV-1a-64 of the stored name ->
+// Seqs) and no tree; 2 (issue 12) replaced it with the tree and the
+// superseded bitmaps, and looks names up as extraction cleans them.
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. The package knows nothing of the file

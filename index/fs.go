@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"path"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/tarx-dev/tarx/internal/tarname"
+	bolt "go.etcd.io/bbolt"
 )
 
 // FS returns the archive as an io/fs.FS: a read-only file tree of its
@@ -27,74 +27,54 @@ import (
 // io.Seeker; reads through those that stop short of the end are not
 // checksummed. The FS is safe for concurrent use.
 func (a *Archive) FS() (fs.FS, error) {
-	t := &tree{a: a, nodes: map[string]*node{".": {name: ".", dir: true}}}
-	err := a.Members(func(m *Member) error {
-		name, ok := tarname.Path(m.Header.Name)
-		if !ok {
-			return nil
-		}
-		t.add(name, m)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range t.nodes {
-		if n.dir {
-			slices.SortFunc(n.children, func(x, y *node) int { return strings.Compare(x.name, y.name) })
-		}
-	}
-	return t, nil
+	return &tree{a: a}, nil
 }
 
-// tree is the FS of an archive.
+// tree is the FS of an archive, served from the index's directory tree:
+// nothing is held per member, and a lookup reads one tree chunk per path
+// element.
 type tree struct {
-	a     *Archive
-	mu    sync.Mutex
-	nodes map[string]*node
+	a *Archive
 }
 
 // node is one file or directory of the tree.
 type node struct {
-	name     string // base name
-	m        *Member
-	dir      bool
-	children []*node
+	name  string // base name
+	m     *Member
+	dir   bool
+	mtime time.Time // of an implied directory: its newest member's
 }
 
-func (t *tree) add(name string, m *Member) {
-	n := t.nodes[name]
-	if n == nil {
-		n = &node{name: path.Base(name)}
-		t.nodes[name] = n
-		parent := t.mkdir(path.Dir(name))
-		parent.children = append(parent.children, n)
+// newNode returns the node of entry e, whose member (if any) is m.
+func newNode(e *Entry, m *Member) *node {
+	return &node{name: e.Name(), m: m, dir: e.Dir, mtime: e.ModTime}
+}
+
+// node returns the node at the cleaned path p, not following links.
+func (t *tree) node(p string) (*node, error) {
+	e, err := t.a.Stat(p)
+	if err != nil {
+		return nil, fs.ErrNotExist
 	}
-	n.m = m
-	n.dir = m.Header.Typeflag == tar.TypeDir
-}
-
-func (t *tree) mkdir(name string) *node {
-	if n := t.nodes[name]; n != nil {
-		if !n.dir {
-			n.dir, n.m = true, nil // a later member made it a directory
+	var m *Member
+	if e.Seq >= 0 {
+		if m, err = t.a.member(e.Seq); err != nil {
+			return nil, err
 		}
-		return n
 	}
-	n := &node{name: path.Base(name), dir: true}
-	t.nodes[name] = n
-	parent := t.mkdir(path.Dir(name))
-	parent.children = append(parent.children, n)
-	return n
+	if e.Path == "." {
+		return &node{name: ".", dir: true}, nil
+	}
+	return newNode(e, m), nil
 }
 
 // resolve follows symbolic and hard links from name to the node holding
 // the data.
 func (t *tree) resolve(name string) (*node, string, error) {
 	for range 40 {
-		n := t.nodes[name]
-		if n == nil {
-			return nil, name, fs.ErrNotExist
+		n, err := t.node(name)
+		if err != nil {
+			return nil, name, err
 		}
 		if n.m == nil {
 			return n, name, nil
@@ -133,7 +113,7 @@ func (t *tree) Open(name string) (fs.File, error) {
 	}
 	info := n.info(path.Base(name))
 	if n.dir {
-		return &dirFile{t: t, path: resolved, info: info, n: n}, nil
+		return &dirFile{t: t, path: resolved, info: info}, nil
 	}
 	return &file{t: t, m: n.m, info: info}, nil
 }
@@ -155,7 +135,7 @@ func (n *node) info(name string) fs.FileInfo {
 	if n.m != nil {
 		return nodeInfo{name: name, fi: n.m.Header.FileInfo()}
 	}
-	return nodeInfo{name: name, dir: true}
+	return nodeInfo{name: name, dir: true, mtime: n.mtime}
 }
 
 // entryInfo is the FileInfo of a directory entry: a hard link shows its
@@ -171,9 +151,10 @@ func (t *tree) entryInfo(dir string, n *node) fs.FileInfo {
 
 // nodeInfo is the FileInfo of a node: a member's, or an implied directory's.
 type nodeInfo struct {
-	name string
-	fi   fs.FileInfo // nil for an implied directory
-	dir  bool
+	name  string
+	fi    fs.FileInfo // nil for an implied directory
+	dir   bool
+	mtime time.Time // of an implied directory
 }
 
 func (i nodeInfo) Name() string { return i.name }
@@ -191,7 +172,7 @@ func (i nodeInfo) Mode() fs.FileMode {
 }
 func (i nodeInfo) ModTime() time.Time {
 	if i.fi == nil {
-		return time.Time{}
+		return i.mtime
 	}
 	return i.fi.ModTime()
 }
@@ -203,13 +184,15 @@ func (i nodeInfo) Sys() any {
 	return i.fi.Sys()
 }
 
-// dirFile is an open directory.
+// dirFile is an open directory. Its entries are read from the tree on
+// the first ReadDir.
 type dirFile struct {
-	t    *tree
-	path string
-	info fs.FileInfo
-	n    *node
-	off  int
+	t        *tree
+	path     string
+	info     fs.FileInfo
+	children []*node
+	loaded   bool
+	off      int
 }
 
 func (d *dirFile) Stat() (fs.FileInfo, error) { return d.info, nil }
@@ -220,7 +203,14 @@ func (d *dirFile) Close() error { return nil }
 
 // ReadDir implements fs.ReadDirFile.
 func (d *dirFile) ReadDir(count int) ([]fs.DirEntry, error) {
-	rest := d.n.children[d.off:]
+	if !d.loaded {
+		kids, err := d.t.a.children(d.path)
+		if err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: d.path, Err: err}
+		}
+		d.children, d.loaded = kids, true
+	}
+	rest := d.children[d.off:]
 	if count > 0 && len(rest) == 0 {
 		return nil, io.EOF
 	}
@@ -233,6 +223,39 @@ func (d *dirFile) ReadDir(count int) ([]fs.DirEntry, error) {
 		out[i] = fs.FileInfoToDirEntry(d.t.entryInfo(d.path, c))
 	}
 	return out, nil
+}
+
+// children returns the nodes of the directory dir, in name order, reading
+// their members in one pass over the member chunks.
+func (a *Archive) children(dir string) ([]*node, error) {
+	var entries []*Entry
+	var seqs []int64
+	var out []*node
+	err := view(a.db, func(tx *bolt.Tx) error {
+		if err := readDir(tx, dir, func(e *Entry) error {
+			entries = append(entries, e)
+			if e.Seq >= 0 {
+				seqs = append(seqs, e.Seq)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		slices.Sort(seqs)
+		ms := make(map[int64]*Member, len(seqs))
+		if err := membersBySeq(tx, slices.Compact(seqs), func(m *Member) error {
+			ms[m.Seq] = m
+			return nil
+		}); err != nil {
+			return err
+		}
+		out = make([]*node, len(entries))
+		for i, e := range entries {
+			out[i] = newNode(e, ms[e.Seq])
+		}
+		return nil
+	})
+	return out, err
 }
 
 // file is an open regular (or special) member.
@@ -378,15 +401,15 @@ func (t *tree) lnode(op, name string) (*node, error) {
 		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
 	}
 	if name == "." {
-		return t.nodes["."], nil
+		return &node{name: ".", dir: true}, nil
 	}
 	_, dir, err := t.resolve(path.Dir(name))
 	if err != nil {
 		return nil, &fs.PathError{Op: op, Path: name, Err: err}
 	}
-	n := t.nodes[path.Join(dir, path.Base(name))]
-	if n == nil {
-		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+	n, err := t.node(path.Join(dir, path.Base(name)))
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
 	}
 	return n, nil
 }

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tarx-dev/tarx/internal/tarname"
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
@@ -199,6 +200,7 @@ func checkMembers(t *testing.T, a *Archive, tarBytes []byte, entries []testarchi
 	}
 	mr := a.NewMemberReader()
 	defer mr.Close()
+	superseded := wantSuperseded(entries)
 	prevEnd := int64(0)
 	for i, m := range ms {
 		e := entries[i]
@@ -206,7 +208,7 @@ func checkMembers(t *testing.T, a *Archive, tarBytes []byte, entries []testarchi
 			t.Errorf("member %d (%q): Seq %d", i, m.Name(), m.Seq)
 		}
 		want := Member{Header: e.Header, HeaderOffset: m.HeaderOffset, DataOffset: m.DataOffset,
-			DataEnd: m.DataEnd, CRC: m.CRC, Sparse: m.Sparse}
+			DataEnd: m.DataEnd, CRC: m.CRC, Sparse: m.Sparse, Superseded: superseded[i]}
 		if d := diffMember(m, &want); d != "" {
 			t.Errorf("member %d (%q): %s", i, e.Header.Name, d)
 		}
@@ -305,7 +307,13 @@ func checkLookup(t *testing.T, a *Archive, entries []testarchive.Entry, all bool
 		t.Errorf("Member(%d) = %v, %v; want %q", m.Seq, got, err, m.Name())
 	}
 
-	for _, name := range []string{"missing", "src/dup.txt/", "/" + testarchive.MixedDup, "SRC/README.txt", ""} {
+	// Names are looked up as extraction cleans them.
+	for _, name := range []string{testarchive.MixedDup + "/", "/" + testarchive.MixedDup, "./" + testarchive.MixedDup} {
+		if got, err := a.Lookup(name); err != nil || got.Seq != m.Seq {
+			t.Errorf("Lookup(%q) = %v, %v; want member %d", name, got, err, m.Seq)
+		}
+	}
+	for _, name := range []string{"missing", "SRC/README.txt", "", "../" + testarchive.MixedDup, "src/dup.txt\x00"} {
 		if m, err := a.Lookup(name); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Lookup(%q) = %v, %v; want ErrNotFound", name, m, err)
 		}
@@ -545,4 +553,24 @@ func TestOpenMember_Corrupt(t *testing.T) {
 	} else if got := readMember(t, a, m); !bytes.Equal(got, entries[2].Data) {
 		t.Error("an unchanged member reads wrong")
 	}
+}
+
+// wantSuperseded says, for each entry, whether extraction replaces it: a
+// later entry has the same cleaned path.
+func wantSuperseded(entries []testarchive.Entry) []bool {
+	out := make([]bool, len(entries))
+	for i, e := range entries {
+		p, ok := tarname.Path(e.Header.Name)
+		if !ok {
+			continue
+		}
+		for _, later := range entries[i+1:] {
+			q, ok := tarname.Path(later.Header.Name)
+			if ok && q == p {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return out
 }

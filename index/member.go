@@ -30,6 +30,11 @@ type Member struct {
 	// CRC is the CRC-32 (IEEE) of the member's logical contents, holes
 	// included as zeros.
 	CRC uint32
+	// Superseded reports that extraction replaces the member: a later
+	// member has the same path (after internal/tarname's cleaning). It is
+	// derived from the directory tree when members are read, not stored
+	// in the member's record.
+	Superseded bool
 }
 
 // Name returns the member's name as stored in the archive.

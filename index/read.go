@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,10 +15,7 @@ import (
 
 // decodeChunk decodes a chunk of member records, calling fn for each.
 func decodeChunk(v []byte, fn func(*Member) error) error {
-	if len(v) < 1 || v[0] != chunkFlate {
-		return fmt.Errorf("%w: member chunk encoding", ErrFormat)
-	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
+	raw, err := unpack(v)
 	if err != nil {
 		return fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
 	}
@@ -42,16 +40,26 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 	return nil
 }
 
-// Members calls fn for every member in archive order. The Member passed
-// to fn may be retained.
+// unpack decompresses a chunk made by packer.
+func unpack(v []byte) ([]byte, error) {
+	if len(v) < 1 || v[0] != chunkFlate {
+		return nil, errors.New("unknown encoding")
+	}
+	return io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
+}
+
+// Members calls fn for every member in archive order, with Superseded
+// set. The Member passed to fn may be retained.
 func (a *Archive) Members(fn func(*Member) error) error {
 	return view(a.db, func(tx *bolt.Tx) error {
 		it := &memberIter{c: tx.Bucket(bucketMembers).Cursor()}
+		sup := supersededReader{b: tx.Bucket(bucketSuperseded)}
 		for {
 			m, err := it.next()
 			if m == nil || err != nil {
 				return err
 			}
+			m.Superseded = sup.superseded(m.Seq)
 			if err := fn(m); err != nil {
 				return err
 			}
@@ -74,67 +82,62 @@ func memberAt(tx *bolt.Tx, seq int64) (*Member, error) {
 	if seq < 0 {
 		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
 	}
-	first := seq / membersPerChunk * membersPerChunk
-	v := tx.Bucket(bucketMembers).Get(u64(first))
-	if v == nil {
-		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
-	}
 	var found *Member
-	err := decodeChunk(v, func(m *Member) error {
-		if m.Seq+first == seq {
-			m.Seq = seq
-			found = m
-		}
+	err := membersBySeq(tx, []int64{seq}, func(m *Member) error {
+		found = m
 		return nil
 	})
-	if err == nil && found == nil {
-		err = fmt.Errorf("%w: member %d", ErrNotFound, seq)
-	}
 	return found, err
 }
 
-// Lookup returns the last member named name, as tar extraction leaves it.
-// Names are compared exactly as stored in the archive.
+// Lookup returns the member that extracting the archive leaves at name
+// (cleaned by internal/tarname's rules, as extraction cleans it): the
+// last member with that path. It fails with ErrNotFound if there is none,
+// or if the path is a directory implied by other members.
 func (a *Archive) Lookup(name string) (*Member, error) {
-	m, _, err := a.lookup(name)
-	return m, err
+	e, err := a.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if e.Seq < 0 {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	return a.member(e.Seq)
 }
 
-// lookup returns the last member named name and how many members have
-// that name.
-func (a *Archive) lookup(name string) (*Member, int, error) {
-	var found *Member
-	count := 0
-	err := view(a.db, func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketNames).Get(nameKey(name))
-		var seqs []int64
-		for len(v) > 0 {
-			s, n := binary.Uvarint(v)
-			if n <= 0 {
-				return fmt.Errorf("%w: name record", ErrFormat)
+// membersBySeq calls fn for the members with the sequence numbers seqs
+// (sorted, without repeats), decoding each member chunk once.
+func membersBySeq(tx *bolt.Tx, seqs []int64, fn func(*Member) error) error {
+	b := tx.Bucket(bucketMembers)
+	sup := supersededReader{b: tx.Bucket(bucketSuperseded)}
+	var chunk []*Member
+	first := int64(-1)
+	for _, seq := range seqs {
+		if f := seq / membersPerChunk * membersPerChunk; f != first {
+			first, chunk = f, chunk[:0]
+			v := b.Get(u64(f))
+			if v == nil {
+				return fmt.Errorf("%w: member %d", ErrNotFound, seq)
 			}
-			seqs = append(seqs, int64(s))
-			v = v[n:]
-		}
-		// The last one with the name wins; others may share its hash.
-		for i := len(seqs) - 1; i >= 0; i-- {
-			m, err := memberAt(tx, seqs[i])
-			if err != nil {
+			if err := decodeChunk(v, func(m *Member) error {
+				m.Seq += f
+				chunk = append(chunk, m)
+				return nil
+			}); err != nil {
 				return err
 			}
-			if m.Header.Name == name {
-				if found == nil {
-					found = m
-				}
-				count++
+		}
+		if i := seq - first; i < 0 || i >= int64(len(chunk)) {
+			return fmt.Errorf("%w: member %d", ErrFormat, seq)
+		} else {
+			m := chunk[i]
+			m.Superseded = sup.superseded(seq)
+			if err := fn(m); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
-	if err == nil && found == nil {
-		err = fmt.Errorf("%s: %w", name, ErrNotFound)
 	}
-	return found, count, err
+	return nil
 }
 
 // checkpointAt returns the last checkpoint at or before the decompressed

@@ -16,14 +16,15 @@ import (
 
 // FormatVersion is the version of the index schema described in doc.go.
 // An index of another version is rebuilt.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Bucket and key names.
 var (
 	bucketMeta        = []byte("meta")
 	bucketCheckpoints = []byte("checkpoints")
 	bucketMembers     = []byte("members")
-	bucketNames       = []byte("names")
+	bucketTree        = []byte("tree")
+	bucketSuperseded  = []byte("superseded")
 
 	keyVersion  = []byte("version")
 	keyIdentity = []byte("identity")
@@ -59,7 +60,7 @@ type Info struct {
 	Members          int64         `json:"members"`
 	TarEnd           int64         `json:"tar_end"`
 	Span             int64         `json:"span"`
-	PrefixFree       bool          `json:"prefix_free"` // no member lies under a non-directory's name
+	UnsafeNames      int64         `json:"unsafe_names"` // members with ".." or NUL in their names, not in the tree
 	Built            time.Time     `json:"built"`
 	BuildDuration    time.Duration `json:"build_duration_ns"`
 	ToolVersion      string        `json:"tool_version"`
@@ -168,10 +169,17 @@ func readMeta(tx *bolt.Tx) (Identity, Info, error) {
 	if err := json.Unmarshal(meta.Get(keyInfo), &info); err != nil {
 		return id, info, fmt.Errorf("%w: info: %w", ErrFormat, err)
 	}
-	for _, b := range [][]byte{bucketCheckpoints, bucketMembers, bucketNames, bucketBlocks} {
-		if tx.Bucket(b) == nil {
-			return id, info, fmt.Errorf("%w: no %s bucket", ErrFormat, b)
+	for _, name := range [][]byte{bucketCheckpoints, bucketMembers, bucketTree, bucketSuperseded, bucketBlocks} {
+		b := tx.Bucket(name)
+		if b == nil {
+			return id, info, fmt.Errorf("%w: no %s bucket", ErrFormat, name)
 		}
+		// Touch each bucket's root and its first and last leaves, so that
+		// a damaged root page is found here, where it makes a rebuild,
+		// rather than by the first read (bbolt panics; view recovers).
+		c := b.Cursor()
+		c.First()
+		c.Last()
 	}
 	return id, info, nil
 }

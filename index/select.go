@@ -1,11 +1,11 @@
 package index
 
 import (
-	"archive/tar"
 	"slices"
 	"strings"
 
 	"github.com/tarx-dev/tarx/internal/match"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Select calls fn, in archive order, for every member that patterns
@@ -13,51 +13,56 @@ import (
 // under it; no patterns select everything), and returns the patterns that
 // selected nothing.
 //
-// When every pattern is a plain name of a member that is not a directory,
-// and the index knows no member lies under such a name, the members are
-// found through the name table without reading the member list: that
-// keeps getting one file from a huge archive fast.
+// Patterns are looked up in the directory tree: each one walks only the
+// subtree under its longest literal prefix ("src/**/*.go" walks "src"), so
+// the cost follows the answer, not the archive. Only archives with names
+// the tree leaves out (with ".." or NUL) are scanned member by member.
 func (a *Archive) Select(patterns []string, fn func(*Member) error) (unmatched []string, err error) {
-	if picked, ok := a.lookupAll(patterns); ok {
-		for _, m := range picked {
-			if err := fn(m); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
-	}
 	sel, err := match.New(patterns)
 	if err != nil {
 		return nil, err
 	}
-	err = a.Members(func(m *Member) error {
-		if sel.Match(m.Header.Name) {
-			return fn(m)
+	if len(patterns) == 0 || a.info.UnsafeNames > 0 {
+		err = a.Members(func(m *Member) error {
+			if sel.Match(m.Header.Name) {
+				return fn(m)
+			}
+			return nil
+		})
+		return sel.Unmatched(), err
+	}
+	var seqs []int64
+	err = view(a.db, func(tx *bolt.Tx) error {
+		for _, p := range patterns {
+			e, err := lookupEntry(tx, literalPrefix(match.Clean(p)))
+			if err != nil {
+				continue // nothing under it: the pattern stays unmatched
+			}
+			if err := walk(tx, e, func(e *Entry) error {
+				if len(e.Seqs) > 0 && sel.Match(e.Path) {
+					seqs = append(seqs, e.Seqs...)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
-		return nil
+		slices.Sort(seqs)
+		return membersBySeq(tx, slices.Compact(seqs), fn)
 	})
 	return sel.Unmatched(), err
 }
 
-// lookupAll finds the members named by patterns through the name table,
-// if all are plain names of non-directory members that occur once (a
-// name stored twice, or stored otherwise, as "./a" for "a", takes the
-// general path).
-func (a *Archive) lookupAll(patterns []string) ([]*Member, bool) {
-	if len(patterns) == 0 || !a.info.PrefixFree {
-		return nil, false
+// literalPrefix returns the leading elements of the cleaned pattern p
+// that hold no glob syntax, "." if none.
+func literalPrefix(p string) string {
+	i := strings.IndexAny(p, `*?[]{}\`)
+	if i < 0 {
+		return dirOrTop(p)
 	}
-	var picked []*Member
-	for _, p := range patterns {
-		if strings.ContainsAny(p, `*?[]{}\`) {
-			return nil, false
-		}
-		m, n, err := a.lookup(p)
-		if err != nil || n != 1 || m.Header.Typeflag == tar.TypeDir {
-			return nil, false
-		}
-		picked = append(picked, m)
+	j := strings.LastIndexByte(p[:i], '/')
+	if j < 0 {
+		return "."
 	}
-	slices.SortFunc(picked, func(x, y *Member) int { return int(x.Seq - y.Seq) })
-	return slices.CompactFunc(picked, func(x, y *Member) bool { return x.Seq == y.Seq }), true
+	return p[:j]
 }

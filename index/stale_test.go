@@ -294,13 +294,13 @@ func TestOpen_BadIndex(t *testing.T) {
 			return b
 		}},
 		{name: "another-archive", warning: "stale", replace: func(t *testing.T, _ []byte) []byte { return otherIndex(t) }},
-		{name: "other-version", warning: "format version 2", edit: put(bucketMeta, keyVersion, binary.BigEndian.AppendUint32(nil, FormatVersion+1))},
+		{name: "other-version", warning: fmt.Sprintf("format version %d", FormatVersion+1), edit: put(bucketMeta, keyVersion, binary.BigEndian.AppendUint32(nil, FormatVersion+1))},
 		{name: "short-version", warning: "format version", edit: put(bucketMeta, keyVersion, []byte{1})},
 		{name: "no-version", warning: "format version", edit: func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Delete(keyVersion) }},
 		{name: "bad-identity", warning: "identity", edit: put(bucketMeta, keyIdentity, []byte("{"))},
 		{name: "bad-info", warning: "info", edit: put(bucketMeta, keyInfo, []byte("[]"))},
 		{name: "no-meta", warning: "meta", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketMeta) }},
-		{name: "no-names", warning: "names", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketNames) }},
+		{name: "no-tree", warning: "tree", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTree) }},
 		{name: "no-members", warning: "members", edit: func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketMembers) }},
 	}
 	for _, tt := range tests {

@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	tarxindex "github.com/tarx-dev/tarx/index"
 	"github.com/tarx-dev/tarx/internal/testarchive"
 	bolt "go.etcd.io/bbolt"
 )
@@ -235,7 +236,7 @@ func TestStaleIndex(t *testing.T) {
 				setIndexVersion(t, index, 0)
 			},
 			rebuild: "cat",
-			notice:  "format version 0, want 1, rebuilding",
+			notice:  fmt.Sprintf("format version 0, want %d, rebuilding", tarxindex.FormatVersion),
 		},
 	}
 	for _, tt := range tests {
@@ -336,7 +337,7 @@ func TestStaleIndex(t *testing.T) {
 				checkSucceeded(t, r, "")
 			}
 			if tt.indexFlag {
-				if v := indexVersion(t, index); v != 1 {
+				if v := indexVersion(t, index); v != tarxindex.FormatVersion {
 					t.Errorf("the index given with --index has version %d after the rebuild", v)
 				}
 			}

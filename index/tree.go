@@ -1,0 +1,517 @@
+package index
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/tarx-dev/tarx/internal/tarname"
+	bolt "go.etcd.io/bbolt"
+)
+
+// This file builds and reads the directory tree of an archive: every path
+// that extraction creates (members' names cleaned by internal/tarname, and
+// the parent directories they imply), with the members that bear it.
+//
+// The tree bucket holds, for each directory, its children sorted by name
+// in chunks of up to treeChunkEntries records, under the key
+// "DIR\x00FIRSTNAME" (DIR is "" for the top). Looking up a path costs one
+// chunk per element; listing a directory reads its chunks and nothing
+// else; no count of members enters either.
+//
+// A build collects the entries in a scratch bbolt file beside the index
+// (keyed the same way, so that bbolt sorts them on disk), then writes the
+// chunks in key order and removes the scratch file: memory stays bounded
+// whatever the member count.
+
+// treeChunkEntries is the most entries one tree chunk holds.
+const treeChunkEntries = 256
+
+// Entry kinds, as stored.
+const (
+	entryMember   = 1 // the last member with this path bears it
+	entryImplicit = 2 // a directory implied by the members under it
+)
+
+// An Entry is one path of the tree that extracting the archive leaves.
+type Entry struct {
+	// Path is the cleaned path (internal/tarname), "." for the top.
+	Path string
+	// Dir reports whether the path is a directory: a directory member, or
+	// a directory implied by the members below it.
+	Dir bool
+	// Seq is the sequence number of the member that bears the path, the
+	// last of those with this path; -1 for an implied directory.
+	Seq int64
+	// Seqs are all members whose cleaned name is Path, in archive order.
+	// For an implied directory they are members it replaced (a file named
+	// like a directory that later members are under).
+	Seqs []int64
+	// ModTime is, for an implied directory, the modification time of the
+	// newest member beneath it. Implied directories have mode 0755 and
+	// owner 0:0.
+	ModTime time.Time
+}
+
+// Name returns the last element of the entry's path.
+func (e *Entry) Name() string { return path.Base(e.Path) }
+
+// Implicit reports whether the entry is a directory no member bears.
+func (e *Entry) Implicit() bool { return e.Seq < 0 }
+
+// treeKey is the key of a path in the scratch and tree buckets.
+func treeKey(p string) []byte {
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	k := make([]byte, 0, len(p)+1)
+	k = append(k, dir...)
+	k = append(k, 0)
+	return append(k, base...)
+}
+
+// scratchValue is an entry while the tree is being built: kind, flags
+// (1: a directory member), mtime (seconds, for implied directories), then
+// the sequence numbers.
+type scratchValue struct {
+	kind  byte
+	dir   bool
+	mtime int64
+	seqs  []int64
+}
+
+func (v *scratchValue) encode() []byte {
+	b := []byte{v.kind, 0}
+	if v.dir {
+		b[1] = 1
+	}
+	b = binary.AppendVarint(b, v.mtime)
+	b = binary.AppendUvarint(b, uint64(len(v.seqs)))
+	for _, s := range v.seqs {
+		b = binary.AppendUvarint(b, uint64(s))
+	}
+	return b
+}
+
+func decodeScratch(b []byte) (scratchValue, error) {
+	r := recordReader{b: b}
+	var v scratchValue
+	v.kind = r.byte("tree kind")
+	v.dir = r.byte("tree flags") == 1
+	v.mtime = r.varint("tree mtime")
+	n := r.uvarint("tree count")
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		v.seqs = append(v.seqs, int64(r.uvarint("tree seq")))
+	}
+	if r.err == nil && v.kind != entryMember && v.kind != entryImplicit {
+		r.fail("tree kind")
+	}
+	return v, r.err
+}
+
+// treeBuilder collects the tree during a build.
+type treeBuilder struct {
+	path    string
+	db      *bolt.DB
+	tx      *bolt.Tx
+	b       *bolt.Bucket
+	pending int
+	// unsafe counts members whose names extraction refuses (".." or
+	// NUL): they are not in the tree.
+	unsafe int64
+}
+
+// treeCommit is how many scratch updates a build makes per transaction.
+const treeCommit = 50000
+
+func newTreeBuilder(path string) (*treeBuilder, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, NoGrowSync: true})
+	if err != nil {
+		return nil, err
+	}
+	t := &treeBuilder{path: path, db: db}
+	if err := t.begin(); err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *treeBuilder) begin() error {
+	tx, err := t.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	b, err := tx.CreateBucketIfNotExists(bucketTree)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	t.tx, t.b = tx, b
+	return nil
+}
+
+// close drops the scratch file.
+func (t *treeBuilder) close() {
+	if t.tx != nil {
+		t.tx.Rollback()
+		t.tx = nil
+	}
+	t.db.Close()
+	os.Remove(t.path)
+}
+
+func (t *treeBuilder) get(k []byte) (scratchValue, bool, error) {
+	b := t.b.Get(k)
+	if b == nil {
+		return scratchValue{}, false, nil
+	}
+	v, err := decodeScratch(b)
+	return v, true, err
+}
+
+func (t *treeBuilder) put(k []byte, v *scratchValue) error {
+	if err := t.b.Put(k, v.encode()); err != nil {
+		return err
+	}
+	t.pending++
+	if t.pending < treeCommit {
+		return nil
+	}
+	t.pending = 0
+	if err := t.tx.Commit(); err != nil {
+		t.tx = nil
+		return err
+	}
+	return t.begin()
+}
+
+// add records member m: its path, and the directories its path implies.
+func (t *treeBuilder) add(m *Member) error {
+	n, err := tarname.Clean(m.Header.Name, 0)
+	if err != nil {
+		t.unsafe++
+		return nil
+	}
+	p := n.Path
+	if p == "" {
+		return nil // the top directory itself, as "./"
+	}
+	k := treeKey(p)
+	v, _, err := t.get(k)
+	if err != nil {
+		return err
+	}
+	v.kind, v.dir = entryMember, m.Header.Typeflag == '5'
+	v.seqs = append(v.seqs, m.Seq)
+	if err := t.put(k, &v); err != nil {
+		return err
+	}
+	// Parents: implied directories where no directory member is, with the
+	// newest mtime beneath. A non-directory member in the way becomes an
+	// implied directory, as a file system would have it.
+	mtime := m.Header.ModTime.Unix()
+	for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+		k := treeKey(dir)
+		v, found, err := t.get(k)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !found:
+			v = scratchValue{kind: entryImplicit, dir: true, mtime: mtime}
+		case v.kind == entryMember && !v.dir:
+			v.kind, v.dir, v.mtime = entryImplicit, true, mtime
+		case v.kind == entryImplicit && v.mtime < mtime:
+			v.mtime = mtime
+		default:
+			continue
+		}
+		if err := t.put(k, &v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish writes the tree and superseded buckets of the index from the
+// scratch entries, in key order.
+func (t *treeBuilder) finish(dst *bolt.Tx) error {
+	if err := t.tx.Commit(); err != nil {
+		t.tx = nil
+		return err
+	}
+	t.tx = nil
+	tree, err := dst.CreateBucket(bucketTree)
+	if err != nil {
+		return err
+	}
+	tree.FillPercent = 1.0
+	sup := newSupersededWriter()
+	var (
+		raw    []byte
+		n      int
+		first  []byte // key of the chunk being filled
+		curDir []byte
+		pk     packer
+	)
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		err := tree.Put(first, bytes.Clone(pk.pack(raw)))
+		raw, n = raw[:0], 0
+		return err
+	}
+	err = t.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTree).ForEach(func(k, val []byte) error {
+			v, err := decodeScratch(val)
+			if err != nil {
+				return err
+			}
+			i := bytes.IndexByte(k, 0)
+			dir, name := k[:i], k[i+1:]
+			if n == treeChunkEntries || !bytes.Equal(dir, curDir) {
+				if err := flush(); err != nil {
+					return err
+				}
+				curDir = append(curDir[:0], dir...)
+			}
+			if n == 0 {
+				first = bytes.Clone(k)
+			}
+			raw = appendEntry(raw, name, &v)
+			n++
+			// Extraction replaces all but the last member of a path. (A
+			// member that later members make a directory is not
+			// superseded: extraction meets it and the Writer decides.)
+			for _, s := range v.seqs[:max(len(v.seqs)-1, 0)] {
+				sup.add(s)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return sup.write(dst)
+}
+
+// appendEntry appends the record of one tree entry: name, kind, flags,
+// mtime, count and sequence numbers (as deltas).
+func appendEntry(b, name []byte, v *scratchValue) []byte {
+	b = binary.AppendUvarint(b, uint64(len(name)))
+	b = append(b, name...)
+	flags := byte(0)
+	if v.dir {
+		flags = 1
+	}
+	b = append(b, v.kind, flags)
+	b = binary.AppendVarint(b, v.mtime)
+	b = binary.AppendUvarint(b, uint64(len(v.seqs)))
+	prev := int64(0)
+	for _, s := range v.seqs {
+		b = binary.AppendUvarint(b, uint64(s-prev))
+		prev = s
+	}
+	return b
+}
+
+// decodeEntries decodes a tree chunk of directory dir, calling fn for each
+// entry in name order until it returns false.
+func decodeEntries(dir string, v []byte, fn func(*Entry) bool) error {
+	raw, err := unpack(v)
+	if err != nil {
+		return fmt.Errorf("%w: tree chunk: %w", ErrFormat, err)
+	}
+	r := recordReader{b: raw}
+	for len(r.b) > 0 && r.err == nil {
+		name := r.string("tree name")
+		kind := r.byte("tree kind")
+		flags := r.byte("tree flags")
+		mtime := r.varint("tree mtime")
+		cnt := r.uvarint("tree count")
+		if cnt > uint64(len(r.b)) {
+			r.fail("tree count")
+			break
+		}
+		e := &Entry{Path: path.Join(dir, name), Dir: flags&1 != 0, Seq: -1, Seqs: make([]int64, 0, cnt)}
+		var prev int64
+		for i := uint64(0); i < cnt; i++ {
+			d := r.uvarint("tree seq")
+			prev += int64(d)
+			e.Seqs = append(e.Seqs, prev)
+		}
+		switch kind {
+		case entryMember:
+			if len(e.Seqs) == 0 {
+				r.fail("tree entry")
+				break
+			}
+			e.Seq = e.Seqs[len(e.Seqs)-1]
+		case entryImplicit:
+			e.Dir, e.ModTime = true, time.Unix(mtime, 0)
+		default:
+			r.fail("tree kind")
+		}
+		if r.err != nil || name == "" || strings.ContainsRune(name, '/') {
+			r.fail("tree name")
+			break
+		}
+		if !fn(e) {
+			return nil
+		}
+	}
+	return r.err
+}
+
+// treeDir returns the key prefix of the children of dir.
+func treeDir(dir string) []byte {
+	if dir == "." {
+		dir = ""
+	}
+	return append([]byte(dir), 0)
+}
+
+// lookupEntry finds the entry of the cleaned path p in tx.
+func lookupEntry(tx *bolt.Tx, p string) (*Entry, error) {
+	if p == "." || p == "" {
+		return &Entry{Path: ".", Dir: true, Seq: -1}, nil
+	}
+	b := tx.Bucket(bucketTree)
+	if b == nil {
+		return nil, fmt.Errorf("%w: no tree bucket", ErrFormat)
+	}
+	dir, name := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	prefix := treeDir(dir)
+	k := treeKey(p)
+	c := b.Cursor()
+	ck, cv := c.Seek(k)
+	if ck == nil || !bytes.Equal(ck, k) {
+		ck, cv = c.Prev()
+	}
+	if ck == nil || !bytes.HasPrefix(ck, prefix) {
+		return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
+	}
+	var found *Entry
+	err := decodeEntries(dirOrTop(dir), cv, func(e *Entry) bool {
+		if path.Base(e.Path) == name {
+			found = e
+			return false
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
+	}
+	return found, nil
+}
+
+func dirOrTop(dir string) string {
+	if dir == "" {
+		return "."
+	}
+	return dir
+}
+
+// readDir calls fn for the children of directory dir in name order.
+func readDir(tx *bolt.Tx, dir string, fn func(*Entry) error) error {
+	b := tx.Bucket(bucketTree)
+	if b == nil {
+		return fmt.Errorf("%w: no tree bucket", ErrFormat)
+	}
+	prefix := treeDir(dir)
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var ferr error
+		err := decodeEntries(dir, v, func(e *Entry) bool {
+			ferr = fn(e)
+			return ferr == nil
+		})
+		if err != nil {
+			return err
+		}
+		if ferr != nil {
+			return ferr
+		}
+	}
+	return nil
+}
+
+// Stat returns the entry of path in the archive's tree (path is cleaned
+// by internal/tarname's rules first; "." is the top directory).
+func (a *Archive) Stat(p string) (*Entry, error) {
+	clean, err := tarname.Clean(p, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
+	}
+	var e *Entry
+	err = view(a.db, func(tx *bolt.Tx) error {
+		var err error
+		e, err = lookupEntry(tx, clean.Path)
+		return err
+	})
+	return e, err
+}
+
+// ReadDir calls fn for every entry of the directory dir, in name order.
+// Its cost is that of the entries, whatever the size of the archive.
+func (a *Archive) ReadDir(dir string, fn func(*Entry) error) error {
+	clean, err := tarname.Clean(dir, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", dir, ErrNotFound)
+	}
+	return view(a.db, func(tx *bolt.Tx) error {
+		e, err := lookupEntry(tx, clean.Path)
+		if err != nil {
+			return err
+		}
+		if !e.Dir {
+			return fmt.Errorf("%s: not a directory", dir)
+		}
+		return readDir(tx, e.Path, fn)
+	})
+}
+
+// Walk calls fn for the entry at root and every entry beneath it, depth
+// first in name order (a directory before its children). fn returning
+// fs.SkipDir for a directory skips its children.
+func (a *Archive) Walk(root string, fn func(*Entry) error) error {
+	clean, err := tarname.Clean(root, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", root, ErrNotFound)
+	}
+	return view(a.db, func(tx *bolt.Tx) error {
+		e, err := lookupEntry(tx, clean.Path)
+		if err != nil {
+			return err
+		}
+		return walk(tx, e, fn)
+	})
+}
+
+// walk walks down from e. Each level has its own cursor, so memory is
+// one chunk per level, whatever the size of a directory.
+func walk(tx *bolt.Tx, e *Entry, fn func(*Entry) error) error {
+	if err := fn(e); err != nil {
+		if err == fs.SkipDir {
+			return nil
+		}
+		return err
+	}
+	if !e.Dir {
+		return nil
+	}
+	return readDir(tx, e.Path, func(c *Entry) error { return walk(tx, c, fn) })
+}
