@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path"
 	"testing"
 
@@ -113,28 +112,16 @@ func TestRangeReader_Sparse(t *testing.T) {
 // back: every read covering its block fails with ErrChecksum and returns
 // no bytes; reads elsewhere succeed.
 func TestRangeReader_Corrupt(t *testing.T) {
-	entries := []testarchive.Entry{
-		{Header: tar.Header{Typeflag: tar.TypeReg, Name: "head", Mode: 0o644}, Data: testarchive.Incompressible(6, 100<<10)},
-		{Header: tar.Header{Typeflag: tar.TypeReg, Name: "middle", Mode: 0o644}, Data: testarchive.Incompressible(5, 400<<10)},
-		{Header: tar.Header{Typeflag: tar.TypeReg, Name: "tail", Mode: 0o644}, Data: testarchive.Incompressible(7, 100<<10)},
-	}
+	entries := testarchive.CorruptibleEntries()
 	tarBytes := testarchive.Tar(t, entries, tar.FormatPAX)
-	gz := testarchive.Gzip(t, tarBytes, testarchive.BGZF)
-	p := writeArchive(t, gz)
+	p := testarchive.WriteArchive(t, testarchive.Gzip(t, tarBytes, testarchive.BGZF))
 	a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: 64 << 10}})
 	m, err := a.Lookup("middle")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, _ := os.Stat(p)
 	bad := m.DataOffset + 200<<10
-	tarBytes[bad] ^= 0xff
-	if err := os.WriteFile(p, testarchive.Gzip(t, tarBytes, testarchive.BGZF), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(p, st.ModTime(), st.ModTime()); err != nil {
-		t.Fatal(err)
-	}
+	testarchive.Corrupt(t, p, tarBytes, bad)
 	rr := a.NewRangeReader()
 	defer rr.Close()
 	for _, off := range []int64{bad, bad - 10, bad/BlockSize*BlockSize - 1, 0} {

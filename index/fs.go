@@ -21,6 +21,9 @@ import (
 // member names exist. Symbolic links are followed within the archive;
 // hard links read their target's contents.
 //
+// FileInfo.Sys of a file or directory member returns its *Member (the
+// target's for a hard link); of an implied directory, nil.
+//
 // Open files are read with a checked reader: a read that reaches the end
 // of a file has verified its CRC-32 against the index. Files of members
 // stored contiguously (not sparse) also implement io.ReaderAt and
@@ -133,7 +136,7 @@ func (t *tree) Stat(name string) (fs.FileInfo, error) {
 // info returns the FileInfo of n under the given base name.
 func (n *node) info(name string) fs.FileInfo {
 	if n.m != nil {
-		return nodeInfo{name: name, fi: n.m.Header.FileInfo()}
+		return nodeInfo{name: name, fi: n.m.Header.FileInfo(), m: n.m}
 	}
 	return nodeInfo{name: name, dir: true, mtime: n.mtime}
 }
@@ -153,6 +156,7 @@ func (t *tree) entryInfo(dir string, n *node) fs.FileInfo {
 type nodeInfo struct {
 	name  string
 	fi    fs.FileInfo // nil for an implied directory
+	m     *Member     // the member, nil for an implied directory
 	dir   bool
 	mtime time.Time // of an implied directory
 }
@@ -177,11 +181,13 @@ func (i nodeInfo) ModTime() time.Time {
 	return i.fi.ModTime()
 }
 func (i nodeInfo) IsDir() bool { return i.Mode().IsDir() }
+
+// Sys returns the *Member, or nil for an implied directory.
 func (i nodeInfo) Sys() any {
-	if i.fi == nil {
+	if i.m == nil {
 		return nil
 	}
-	return i.fi.Sys()
+	return i.m
 }
 
 // dirFile is an open directory. Its entries are read from the tree on
