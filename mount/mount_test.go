@@ -81,14 +81,9 @@ func serve(t *testing.T, a *index.Archive, opts Options) (*Server, string) {
 func compareWithTar(t *testing.T, p string, gz []byte) {
 	t.Helper()
 	ref := filepath.Join(t.TempDir(), "ref")
-	if err := os.Mkdir(ref, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	// The mount shows owners by number, as tar --numeric-owner leaves
 	// them (as root, tar would otherwise map owner names to local ids).
-	if out, err := exec.Command("tar", "-xzf", p, "--numeric-owner", "-C", ref).CombinedOutput(); err != nil {
-		t.Fatalf("tar -xzf %s --numeric-owner: %v\n%s", p, err, out)
-	}
+	testarchive.GNUTarExtract(t, p, ref, "--numeric-owner")
 	_, dir := serve(t, openArchive(t, p), Options{Log: func(s string) { t.Log(s) }})
 	testarchive.CompareTrees(t, gz, ref, dir)
 	out, _ := exec.Command("diff", "-r", "--no-dereference", ref, dir).CombinedOutput()
@@ -380,18 +375,14 @@ func TestMount_UnmountBlockedReader(t *testing.T) {
 	}
 }
 
-// mounted reports whether dir is a mount point in /proc/self/mountinfo.
+// mounted reports whether dir is a mount point.
 func mounted(t *testing.T, dir string) bool {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	t.Helper()
+	ok, err := Mounted(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == dir {
-			return true
-		}
-	}
-	return false
+	return ok
 }
 
 // TestMount_Corrupt changes one byte of a member behind the index's

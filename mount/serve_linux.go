@@ -10,6 +10,7 @@ import (
 	iofs "io/fs"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -232,7 +233,9 @@ func Unmount(dir string, lazy bool) error {
 		if lazy {
 			flags = syscall.MNT_DETACH
 		}
-		if err := syscall.Unmount(dir, flags); err != nil {
+		if err := syscall.Unmount(dir, flags); errors.Is(err, syscall.EINVAL) {
+			return fmt.Errorf("mount: %s: not a mount point", dir)
+		} else if err != nil {
 			return fmt.Errorf("mount: unmount %s: %w", dir, err)
 		}
 		return nil
@@ -260,4 +263,20 @@ func bytesTrim(out []byte, err error) string {
 		return err.Error()
 	}
 	return string(out)
+}
+
+// Mounted reports whether dir (an absolute, clean path) is a mount point,
+// from /proc/self/mountinfo.
+func Mounted(dir string) (bool, error) {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false, fmt.Errorf("mount: %w", err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		// The fifth field is the mount point, with spaces as \040.
+		if f := strings.Fields(line); len(f) > 4 && strings.ReplaceAll(f[4], `\040`, " ") == dir {
+			return true, nil
+		}
+	}
+	return false, nil
 }

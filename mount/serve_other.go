@@ -32,3 +32,7 @@ func Usable() error { return ErrUnsupported }
 // Unmount unmounts the FUSE file system at dir; on this system it fails
 // with ErrUnsupported.
 func Unmount(dir string, lazy bool) error { return ErrUnsupported }
+
+// Mounted reports whether dir is a mount point; on this system it fails
+// with ErrUnsupported.
+func Mounted(dir string) (bool, error) { return false, ErrUnsupported }

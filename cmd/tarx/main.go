@@ -104,7 +104,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			indexCommand(), lsCommand(), getCommand(), catCommand(),
-			extractCommand(), infoCommand(), verifyCommand(),
+			extractCommand(), infoCommand(), verifyCommand(), mountCommand(), umountCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
