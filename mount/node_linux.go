@@ -124,12 +124,13 @@ func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64
 	if m == nil || off >= m.Header.Size {
 		return fuse.ReadResultData(nil), 0
 	}
-	rr, err := s.pool.get(s.ctx, m.DataOffset+off)
+	end := min(off+int64(len(dest)), m.Header.Size)
+	slot, err := s.pool.get(s.ctx, m.DataOffset+off, m.DataOffset+end)
 	if err != nil {
 		return nil, syscall.EIO
 	}
-	k, err := rr.ReadMemberAt(m, dest, off)
-	s.pool.put(rr)
+	k, err := slot.rr.ReadMemberAt(m, dest, off)
+	s.pool.put(slot)
 	if err != nil && err != io.EOF {
 		s.readError(m, err)
 		return nil, syscall.EIO
