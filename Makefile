@@ -24,6 +24,7 @@ demo: build
 
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-mount.sh
 
 # Each fuzz target for FUZZTIME (go test runs one target per invocation).
 fuzz:

@@ -319,15 +319,14 @@ func TestMount_UnmountBlockedReader(t *testing.T) {
 	gz, want := bigArchive(t)
 	a := openArchive(t, testarchive.WriteArchive(t, gz))
 	dir := t.TempDir()
-	s, err := Serve(context.Background(), a, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	blocked := make(chan struct{})
 	var once sync.Once
-	s.s.beforeRead = func(ctx context.Context) {
+	s, err := Serve(context.Background(), a, dir, Options{beforeRead: func(ctx context.Context) {
 		once.Do(func() { close(blocked) })
 		<-ctx.Done() // until the unmount
+	}})
+	if err != nil {
+		t.Fatal(err)
 	}
 	var name string
 	for n, d := range want {

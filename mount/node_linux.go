@@ -114,8 +114,8 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 
 func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	s := n.s
-	if s.beforeRead != nil {
-		s.beforeRead(s.ctx)
+	if s.opts.beforeRead != nil {
+		s.opts.beforeRead(s.ctx)
 	}
 	if s.ctx.Err() != nil {
 		return nil, syscall.EIO // unmounting
@@ -125,7 +125,11 @@ func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64
 		return fuse.ReadResultData(nil), 0
 	}
 	end := min(off+int64(len(dest)), m.Header.Size)
-	slot, err := s.pool.get(s.ctx, m.DataOffset+off, m.DataOffset+end)
+	r := span{seq: -1, off: m.DataOffset + off, end: m.DataOffset + end}
+	if !m.Contiguous() {
+		r = span{seq: m.Seq, off: off, end: end}
+	}
+	slot, err := s.pool.get(s.ctx, r)
 	if err != nil {
 		return nil, syscall.EIO
 	}

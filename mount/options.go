@@ -1,6 +1,9 @@
 package mount
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Options configures Serve.
 type Options struct {
@@ -22,6 +25,8 @@ type Options struct {
 	Log func(msg string)
 	// Debug logs every FUSE request through Log.
 	Debug bool
+
+	beforeRead func(context.Context) // tests: called before each read
 }
 
 // DefaultDecoders is the number of decoders when Options.Decoders is 0.

@@ -30,6 +30,17 @@ type slot struct {
 	busy bool
 	end  int64 // where its stream stops: after the read it serves, if busy
 	used int64 // tick of its last use
+	// A sparse member is read through archive/tar from its header, so
+	// its reads continue by logical offset within the member instead.
+	seq  int64 // the sparse member it last read, -1 if none
+	mend int64 // the logical offset where that read ended
+}
+
+// span is a read: [off, end) of the decompressed stream, or for a sparse
+// member (seq >= 0) of its logical contents.
+type span struct {
+	seq      int64
+	off, end int64
 }
 
 func newPool(a *index.Archive, n int) *pool {
@@ -39,15 +50,19 @@ func newPool(a *index.Archive, n int) *pool {
 	return p
 }
 
-// follows reports whether a read at stream offset off continues a stream
-// that stops at end: it starts in end's last block or at most p.ahead after.
-func (p *pool) follows(off, end int64) bool {
-	return end >= 0 && off >= end-index.BlockSize && off-end <= p.ahead
+// follows reports whether the read r continues what s reads or read: it
+// starts in the last block of s's stream or at most p.ahead after it
+// (for a sparse member: at or after where s's last read of it ended).
+func (p *pool) follows(r span, s *slot) bool {
+	if r.seq >= 0 {
+		return s.seq == r.seq && r.off >= s.mend && r.off-s.mend <= p.ahead
+	}
+	return s.end >= 0 && r.off >= s.end-index.BlockSize && r.off-s.end <= p.ahead
 }
 
-// get returns a decoder for a read of [off, end) of the decompressed
-// stream, waiting while all are in use. Give it back with put.
-func (p *pool) get(ctx context.Context, off, end int64) (*slot, error) {
+// get returns a decoder for the read r, waiting while all are in use.
+// Give it back with put.
+func (p *pool) get(ctx context.Context, r span) (*slot, error) {
 	stop := context.AfterFunc(ctx, func() {
 		p.mu.Lock()
 		p.cond.Broadcast()
@@ -64,9 +79,9 @@ func (p *pool) get(ctx context.Context, off, end int64) (*slot, error) {
 		wait := false
 		for _, s := range p.slots {
 			switch {
-			case !s.busy && p.follows(off, s.end):
+			case !s.busy && p.follows(r, s):
 				idle = s
-			case s.busy && p.follows(off, s.end):
+			case s.busy && p.follows(r, s):
 				wait = true
 			case !s.busy && (lru == nil || s.used < lru.used):
 				lru = s
@@ -74,22 +89,27 @@ func (p *pool) get(ctx context.Context, off, end int64) (*slot, error) {
 		}
 		switch {
 		case idle != nil:
-			return p.take(idle, end), nil
+			return p.take(idle, r), nil
 		case wait:
 		case len(p.slots) < p.max:
-			s := &slot{rr: p.a.NewRangeReader()}
+			s := &slot{rr: p.a.NewRangeReader(), seq: -1}
 			p.slots = append(p.slots, s)
-			return p.take(s, end), nil
+			return p.take(s, r), nil
 		case lru != nil:
-			return p.take(lru, end), nil
+			return p.take(lru, r), nil
 		}
 		p.cond.Wait()
 	}
 }
 
-func (p *pool) take(s *slot, end int64) *slot {
+func (p *pool) take(s *slot, r span) *slot {
 	p.tick++
-	s.busy, s.end, s.used = true, end, p.tick
+	s.busy, s.used = true, p.tick
+	if r.seq >= 0 {
+		s.seq, s.mend = r.seq, r.end
+	} else {
+		s.seq, s.end = -1, r.end
+	}
 	return s
 }
 

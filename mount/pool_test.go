@@ -16,7 +16,7 @@ import (
 func TestPool(t *testing.T) {
 	entries := []testarchive.Entry{{Header: tar.Header{Typeflag: tar.TypeReg, Name: "f", Mode: 0o644}, Data: testarchive.Text(1, 4<<20)}}
 	p := testarchive.WriteArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
-	a, err := index.Open(context.Background(), p, index.Options{})
+	a, err := index.Open(context.Background(), p, index.Options{BuildOptions: index.BuildOptions{Span: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestPool(t *testing.T) {
 	pl := newPool(a, 3)
 	defer pl.close()
 	read := func(off, n int64) *slot {
-		s, err := pl.get(ctx, off, off+n)
+		s, err := pl.get(ctx, span{-1, off, off + n})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,19 +39,31 @@ func TestPool(t *testing.T) {
 	if s := read(128<<10, 128<<10); s != first {
 		t.Error("a sequential read took another decoder")
 	}
-	other := read(3<<20, 1000)
+	other := read(3<<20, 1000) // more than a span ahead
 	if other == first {
 		t.Error("a far read took the sequential reader's decoder while others were free")
 	}
 
+	// Sparse members continue by logical offset within the member.
+	sp, err := pl.get(ctx, span{7, 0, 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl.put(sp)
+	if s, err := pl.get(ctx, span{7, 1 << 20, 2 << 20}); err != nil || s != sp {
+		t.Errorf("a sequential read of a sparse member took another decoder (%v)", err)
+	} else {
+		pl.put(s)
+	}
+
 	// A read that follows a busy decoder waits for it.
-	busy, err := pl.get(ctx, 1<<20, 1<<20+128<<10)
+	busy, err := pl.get(ctx, span{-1, 1 << 20, 1<<20 + 128<<10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan *slot)
 	go func() {
-		s, _ := pl.get(ctx, 1<<20+128<<10, 1<<20+256<<10)
+		s, _ := pl.get(ctx, span{-1, 1<<20 + 128<<10, 1<<20 + 256<<10})
 		got <- s
 	}()
 	busy.rr.ReadAt(make([]byte, 128<<10), 1<<20)
@@ -65,7 +77,7 @@ func TestPool(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
-			s, err := pl.get(ctx, int64(i)*200<<10, int64(i)*200<<10+64<<10)
+			s, err := pl.get(ctx, span{-1, int64(i) * 200 << 10, int64(i)*200<<10 + 64<<10})
 			if err != nil {
 				t.Error(err)
 				return

@@ -34,8 +34,6 @@ type server struct {
 	links  map[int64]uint32 // hard links to each member, by Seq
 	failed sync.Map         // Seqs of members whose reads failed (logged)
 	ctx    context.Context  // cancelled when unmounting
-
-	beforeRead func(context.Context) // tests: called before each read
 }
 
 // nlink returns the link count of member m.
