@@ -338,6 +338,9 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 			if err := tb.add(&m); err != nil {
 				return err
 			}
+			if err := putLink(tx, &m); err != nil {
+				return err
+			}
 			cw.add(&m)
 			info.Members++
 			if cw.n == membersPerChunk {
@@ -351,6 +354,9 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 		return err
 	}
 	if err := tb.finish(tx); err != nil {
+		return err
+	}
+	if err := putLink(tx, nil); err != nil {
 		return err
 	}
 	info.UnsafeNames = tb.unsafe

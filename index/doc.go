@@ -34,6 +34,7 @@
 //	                        1024 a value (the last block may be short; an
 //	                        empty stream has one empty value); RangeReader
 //	                        checks every block a read covers
+//	links        u64 Seq -> empty, for every hard-link member (HardLinks)
 //
 // Paths in the tree are member names cleaned by internal/tarname, as
 // extraction creates them; names it refuses (".." or NUL) are not in the

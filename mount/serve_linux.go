@@ -148,12 +148,12 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	return S, nil
 }
 
-// countLinks counts the hard links to each member, once: memory grows
-// with the hard links, not with the members.
+// countLinks counts the hard links to each member, once: time and memory
+// grow with the hard links, not with the members.
 func (s *server) countLinks() error {
 	s.links = map[int64]uint32{}
-	return s.a.Members(func(m *index.Member) error {
-		if m.Header.Typeflag != tar.TypeLink || m.Superseded {
+	return s.a.HardLinks(func(m *index.Member) error {
+		if m.Superseded {
 			return nil
 		}
 		p, ok := tarname.Path(m.Header.Name)
