@@ -138,6 +138,19 @@ func TestRangeReader_Corrupt(t *testing.T) {
 	if n != 0 || !errors.Is(err, ErrChecksum) {
 		t.Errorf("ReadMemberAt over the bad byte = %d, %v; want 0 and ErrChecksum", n, err)
 	}
+	// The FS's ReadAt is checked the same way, short of the member's end.
+	fsys, err := a.FS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fsys.Open("middle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n, err := f.(io.ReaderAt).ReadAt(make([]byte, 10), 200<<10); n != 0 || !errors.Is(err, ErrChecksum) {
+		t.Errorf("FS ReadAt over the bad byte = %d, %v; want 0 and ErrChecksum", n, err)
+	}
 	tail, err := a.Lookup("tail")
 	if err != nil {
 		t.Fatal(err)

@@ -25,10 +25,10 @@ import (
 // target's for a hard link); of an implied directory, nil.
 //
 // Open files are read with a checked reader: a read that reaches the end
-// of a file has verified its CRC-32 against the index. Files of members
-// stored contiguously (not sparse) also implement io.ReaderAt and
-// io.Seeker; reads through those that stop short of the end are not
-// checksummed. The FS is safe for concurrent use.
+// of a file has verified its CRC-32 against the index. Files also
+// implement io.Seeker (Reads after a Seek are checked only when they reach
+// the end) and io.ReaderAt, whose reads are checked 64 KiB block by block
+// before they return (see RangeReader). The FS is safe for concurrent use.
 func (a *Archive) FS() (fs.FS, error) {
 	return &tree{a: a}, nil
 }
@@ -272,8 +272,8 @@ type file struct {
 
 	mu  sync.Mutex
 	off int64  // offset of the next Read
-	rd  cursor // serves Read
-	at  cursor // serves ReadAt
+	rd  cursor       // serves Read
+	at  *RangeReader // serves ReadAt; nil until the first
 }
 
 // cursor is a positioned reader of a member's contents.
@@ -365,39 +365,25 @@ func (f *file) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// ReadAt implements io.ReaderAt.
+// ReadAt implements io.ReaderAt. Every 64 KiB block of the archive's
+// stream that a read covers is checked against the index before any of
+// it is returned (see RangeReader).
 func (f *file) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, errors.New("index: read at negative offset")
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if off >= f.m.Header.Size {
-		return 0, io.EOF
+	if f.at == nil {
+		f.at = f.t.a.NewRangeReader()
 	}
-	want := len(p)
-	if rest := f.m.Header.Size - off; int64(want) > rest {
-		p = p[:rest]
-	}
-	if err := f.at.seek(f.t.a, f.m, off); err != nil {
-		return 0, err
-	}
-	n, err := io.ReadFull(readerFunc(f.at.read), p)
-	if err == nil && n < want {
-		err = io.EOF
-	}
-	return n, err
+	return f.at.ReadMemberAt(f.m, p, off)
 }
-
-type readerFunc func([]byte) (int, error)
-
-func (r readerFunc) Read(p []byte) (int, error) { return r(p) }
 
 func (f *file) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rd.close()
-	f.at.close()
+	if f.at != nil {
+		f.at.Close()
+	}
 	return nil
 }
 

@@ -15,7 +15,7 @@ import (
 // concurrent use, and that a read following a busy decoder waits for it.
 func TestPool(t *testing.T) {
 	entries := []testarchive.Entry{{Header: tar.Header{Typeflag: tar.TypeReg, Name: "f", Mode: 0o644}, Data: testarchive.Text(1, 4<<20)}}
-	p := testarchive.WriteArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
+	p := testarchive.WriteArchive(t, testarchive.External(t, testarchive.Tar(t, entries, tar.FormatPAX), "gzip-6"))
 	a, err := index.Open(context.Background(), p, index.Options{BuildOptions: index.BuildOptions{Span: 1 << 20}})
 	if err != nil {
 		t.Fatal(err)
