@@ -271,7 +271,7 @@ type file struct {
 	info fs.FileInfo
 
 	mu  sync.Mutex
-	off int64  // offset of the next Read
+	off int64        // offset of the next Read
 	rd  cursor       // serves Read
 	at  *RangeReader // serves ReadAt; nil until the first
 }
