@@ -67,6 +67,9 @@ func (a *Archive) Members(fn func(*Member) error) error {
 	})
 }
 
+// Member returns the member with sequence number seq (an Entry's Seq).
+func (a *Archive) Member(seq int64) (*Member, error) { return a.member(seq) }
+
 // member returns the member with sequence number seq.
 func (a *Archive) member(seq int64) (*Member, error) {
 	var found *Member

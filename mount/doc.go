@@ -2,10 +2,12 @@
 // system (github.com/hanwen/go-fuse/v2), showing what extracting it with
 // tar -xzf would leave.
 //
-// Names, lookups and listings come from the archive's io/fs.FS
-// (index.Archive.FS), so the mount shows the tree the index owns: the
-// last member of a path wins, implied directories exist, names are
-// cleaned as extraction cleans them and unsafe ones are left out. Each
+// Names come from the tree the index owns: the last member of a path
+// wins, implied directories exist, names are cleaned as extraction cleans
+// them and unsafe ones are left out. A lookup is one index.Archive.Stat
+// and one member record (the kernel resolves symbolic links itself, so
+// nothing is resolved from the top); a listing is the archive's io/fs.FS
+// ReadDir, which reads a directory's members in one pass. Each
 // member is an inode numbered by its sequence number; a hard link is its
 // target's inode, and link counts are computed when the file system is
 // mounted from the hard links alone, so memory grows with the hard links,

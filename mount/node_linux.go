@@ -15,6 +15,7 @@ import (
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
 // node is one file or directory of the mount.
@@ -39,13 +40,54 @@ var (
 )
 
 // entry returns the attributes and member of the path p of the archive,
-// as its directory lists it: a hard link shows its target.
+// as its directory lists it: a hard link shows its target. It looks p up
+// in the index's tree directly: the kernel resolves symbolic links
+// itself, so p's parent is a directory already, and a lookup costs one
+// tree entry and one member record, whatever its depth.
 func (s *server) entry(p string) (attr, *index.Member, error) {
-	fi, err := s.fsys.Lstat(p)
+	e, err := s.a.Stat(p)
 	if err != nil {
 		return attr{}, nil, err
 	}
-	return s.attrOf(p, fi)
+	if e.Seq < 0 {
+		return dirAttr(p, e.ModTime), nil, nil
+	}
+	m, err := s.a.Member(e.Seq)
+	if err != nil {
+		return attr{}, nil, err
+	}
+	m, err = s.linkTarget(m)
+	if err != nil {
+		return attr{}, nil, err
+	}
+	return memberAttr(m, s.nlink(m)), m, nil
+}
+
+// linkTarget follows hard links from m to the member that holds the
+// data, as extraction links them: by the target's cleaned name, which
+// must be a member (not an implied directory). Other members are their
+// own target.
+func (s *server) linkTarget(m *index.Member) (*index.Member, error) {
+	for range 40 {
+		if m.Header.Typeflag != tar.TypeLink {
+			return m, nil
+		}
+		p, ok := tarname.Path(m.Header.Linkname)
+		if !ok {
+			return nil, iofs.ErrNotExist
+		}
+		e, err := s.a.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if e.Seq < 0 || e.Seq == m.Seq {
+			return nil, iofs.ErrNotExist // a link to itself or to no member: tar -x fails
+		}
+		if m, err = s.a.Member(e.Seq); err != nil {
+			return nil, err
+		}
+	}
+	return nil, iofs.ErrNotExist
 }
 
 func (s *server) attrOf(p string, fi iofs.FileInfo) (attr, *index.Member, error) {

@@ -17,18 +17,12 @@ import (
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/tarx-dev/tarx/index"
-	"github.com/tarx-dev/tarx/internal/tarname"
 )
-
-// archiveFS is what the mount needs of the archive's io/fs.FS.
-type archiveFS interface {
-	iofs.ReadLinkFS // Lstat and ReadLink; ReadDir goes through io/fs.ReadDir
-}
 
 // server is the state shared by the nodes of one mount.
 type server struct {
 	a      *index.Archive
-	fsys   archiveFS
+	fsys   iofs.FS // the archive's tree, for listings
 	opts   Options
 	pool   *pool
 	links  map[int64]uint32 // hard links to each member, by Seq
@@ -70,12 +64,8 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	if err != nil {
 		return nil, err
 	}
-	afs, ok := fsys.(archiveFS)
-	if !ok {
-		return nil, errors.New("mount: the archive's FS cannot list links")
-	}
 	sctx, cancel := context.WithCancel(ctx)
-	s := &server{a: a, fsys: afs, opts: opts, ctx: sctx}
+	s := &server{a: a, fsys: fsys, opts: opts, ctx: sctx}
 	if s.opts.Decoders <= 0 {
 		s.opts.Decoders = DefaultDecoders
 	}
@@ -156,15 +146,11 @@ func (s *server) countLinks() error {
 		if m.Superseded {
 			return nil
 		}
-		p, ok := tarname.Path(m.Header.Name)
-		if !ok {
-			return nil
-		}
-		fi, err := s.fsys.Lstat(p)
+		t, err := s.linkTarget(m)
 		if err != nil {
 			return nil // a dangling link is not shown
 		}
-		if t, _ := fi.Sys().(*index.Member); t != nil && t.Header.Typeflag != tar.TypeLink && t.Header.Typeflag != tar.TypeDir {
+		if t.Header.Typeflag != tar.TypeDir {
 			s.links[t.Seq]++
 		}
 		return nil
