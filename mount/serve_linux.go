@@ -186,7 +186,8 @@ func (S *Server) Unmount() error {
 
 // Usable reports whether FUSE mounts can be made here: /dev/fuse exists
 // and, for a user other than root, fusermount3 (or fusermount) is
-// installed. The error wraps ErrNoFUSE and says what is missing.
+// installed and /dev/fuse is readable and writable. The error wraps
+// ErrNoFUSE and says what is missing.
 func Usable() error {
 	if _, err := os.Stat("/dev/fuse"); err != nil {
 		return fmt.Errorf("%w: no /dev/fuse (load the fuse module, or give the container --device /dev/fuse)", ErrNoFUSE)
@@ -196,6 +197,10 @@ func Usable() error {
 	}
 	if _, err := fusermount(); err != nil {
 		return fmt.Errorf("%w: no fusermount3 (install Debian's fuse3 package)", ErrNoFUSE)
+	}
+	// fusermount3 opens /dev/fuse as the calling user.
+	if err := syscall.Access("/dev/fuse", 6); err != nil {
+		return fmt.Errorf("%w: not permitted to use /dev/fuse (%v)", ErrNoFUSE, err)
 	}
 	return nil
 }

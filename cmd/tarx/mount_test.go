@@ -150,3 +150,60 @@ func TestMount_Errors(t *testing.T) {
 		}
 	}
 }
+
+// TestMount_Unprivileged runs tarx mount as user nobody, which goes
+// through fusermount3: where /dev/fuse lets that user in, it mounts and
+// tarx umount unmounts; where not (a container giving /dev/fuse to root
+// only), the one line says so.
+func TestMount_Unprivileged(t *testing.T) {
+	fuseOrSkip(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run tarx as another user")
+	}
+	const uid, gid = 65534, 65534
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exe := filepath.Join(base, "tarx")
+	testarchive.CopyFile(t, testarchive.TestBinary(t), exe, 0o755)
+	f := testarchive.Fixtures(t)[0]
+	p := filepath.Join(base, "a.tar.gz")
+	if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home, dir := filepath.Join(base, "home"), filepath.Join(base, "mnt")
+	for _, d := range []string{home, dir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asNobody := func(args ...string) result {
+		cmd := tarxCommand(context.Background(), exe, args...)
+		cmd.Dir = home
+		cmd.Env = append(cmd.Env, "HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, "cache"))
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+		return execTarx(t, cmd)
+	}
+	r := asNobody("mount", p, dir)
+	// nobody is "other" to /dev/fuse.
+	if st, err := os.Stat("/dev/fuse"); err == nil && st.Mode().Perm()&0o006 != 0o006 {
+		checkOneLine(t, r, 1, "FUSE is not available: not permitted to use /dev/fuse")
+		return
+	}
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("%v: want success", r)
+	}
+	t.Cleanup(func() { mount.Unmount(dir, true) })
+	checkMountedTree(t, p, f.Data, dir)
+	r = asNobody("umount", dir)
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("%v: want success", r)
+	}
+	waitMounted(t, dir, false)
+}
