@@ -6,7 +6,7 @@ FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build test demo bench fuzz clean
+.PHONY: all build test demo bench bench-scale bench-mount fuzz clean
 
 all: build
 
@@ -24,6 +24,15 @@ demo: build
 
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-scale.sh
+	./scripts/bench-mount.sh
+
+# Many small members: BENCH_SCALE_MEMBERS=10000000 for the 10M archive.
+bench-scale: build
+	./scripts/bench-scale.sh
+
+# tarx mount against tarx cat and archivemount.
+bench-mount: build
 	./scripts/bench-mount.sh
 
 # Each fuzz target for FUZZTIME (go test runs one target per invocation).

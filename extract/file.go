@@ -79,14 +79,14 @@ func (w *Writer) createFile(seq int64, auto bool, hdr *tar.Header, pieces int) (
 	}
 	of, err := w.create(name, hdr.Name)
 	if err != nil {
-		w.end(n, kindNone, nil, "")
+		w.end(name, n, kindNone, nil, "")
 		return nil, err
 	}
 	f.n, f.of = n, of
 	w.mu.Lock()
 	n.file = f
 	w.mu.Unlock()
-	w.end(n, kindFile, nil, "")
+	w.end(name, n, kindFile, nil, "")
 	if pieces == 0 {
 		return f, f.finish()
 	}
@@ -201,8 +201,9 @@ func (w *Writer) drop(f *File, clearNode bool) {
 		f.n.kind = kindNone
 	}
 	w.mu.Unlock()
-	f.of.f.Close()
 	if mine {
-		w.removeFile(f.of)
+		w.discardFile(f.of)
+	} else {
+		f.of.f.Close()
 	}
 }

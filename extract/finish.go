@@ -23,7 +23,7 @@ func (w *Writer) deferLink(seq int64, auto bool, name, target string, hdr *tar.H
 	if hdr.Typeflag == tar.TypeLink {
 		k = kindLink
 	}
-	w.end(n, k, &h, target)
+	w.end(name, n, k, &h, target)
 	return nil
 }
 
@@ -67,8 +67,7 @@ type pathNode struct {
 func (w *Writer) removeUnfinished() []error {
 	var errs []error
 	for _, of := range w.takeInflight() {
-		of.f.Close()
-		w.removeFile(of)
+		w.discardFile(of)
 		errs = append(errs, &MemberError{Member: of.member, Err: ErrIncomplete})
 	}
 	return errs

@@ -84,10 +84,16 @@ func (w *Writer) begin(seq int64, auto bool, name, member string) (n *node, ok b
 	return n, true, nil
 }
 
-// end records what the member that called begin made and releases n.
-func (w *Writer) end(n *node, k kind, hdr *tar.Header, target string) {
+// end records what the member that called begin made at name and
+// releases n. With UniquePaths, a finished file or special file is
+// forgotten: no other member will claim its path, and Close has nothing to
+// do for it, so the Writer's memory follows the directories and links.
+func (w *Writer) end(name string, n *node, k kind, hdr *tar.Header, target string) {
 	w.mu.Lock()
 	n.kind, n.hdr, n.target = k, hdr, target
+	if w.opts.UniquePaths && (k == kindFile || k == kindSpecial) && n.file == nil {
+		delete(w.nodes, name)
+	}
 	w.mu.Unlock()
 	n.mu.Unlock()
 }

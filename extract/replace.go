@@ -25,8 +25,6 @@ type openFile struct {
 	name   string // name in the root
 	member string // member name in the archive
 	f      *os.File
-	dev    uint64
-	ino    uint64
 }
 
 // writeDir creates a directory, or keeps an existing one; its metadata is set
@@ -38,7 +36,7 @@ func (w *Writer) writeDir(seq int64, auto bool, name string, hdr *tar.Header) er
 	}
 	k := kindNone
 	h := *hdr
-	defer func() { w.end(n, k, &h, "") }()
+	defer func() { w.end(name, n, k, &h, "") }()
 	// Created writable by its owner, so members can go in; Close sets the
 	// mode.
 	perm := fs.FileMode(w.mode(hdr)&0o777 | 0o700)
@@ -64,7 +62,7 @@ func (w *Writer) writeSpecial(seq int64, auto bool, name string, hdr *tar.Header
 		return err
 	}
 	k := kindNone
-	defer func() { w.end(n, k, nil, "") }()
+	defer func() { w.end(name, n, k, nil, "") }()
 	var mode uint32
 	dev := 0
 	switch hdr.Typeflag {
@@ -119,14 +117,7 @@ func (w *Writer) create(name, member string) (*openFile, error) {
 	if err != nil {
 		return nil, memberErr(member, "cannot open", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		w.root.Remove(name)
-		return nil, memberErr(member, "cannot stat", err)
-	}
 	of := &openFile{name: name, member: member, f: f}
-	of.dev, of.ino = inode(fi)
 	w.mu.Lock()
 	w.inflight[of] = struct{}{}
 	w.mu.Unlock()
@@ -136,27 +127,36 @@ func (w *Writer) create(name, member string) (*openFile, error) {
 // release closes of and ends its registration. With remove, or if Abort took
 // it, the file is removed. It reports ErrClosed if Abort took the file.
 func (w *Writer) release(of *openFile, remove bool) error {
-	cerr := of.f.Close()
 	w.mu.Lock()
 	_, mine := w.inflight[of]
 	delete(w.inflight, of)
 	w.mu.Unlock()
 	if !mine {
+		of.f.Close()
 		return &MemberError{Member: of.member, Err: ErrClosed}
 	}
 	if remove {
-		w.removeFile(of)
+		w.discardFile(of)
 		return nil
 	}
+	cerr := of.f.Close()
 	if cerr != nil {
 		return memberErr(of.member, "cannot close", cerr)
 	}
 	return nil
 }
 
-// removeFile removes the file of if its name still refers to it.
-func (w *Writer) removeFile(of *openFile) {
-	if fi, err := w.root.Lstat(of.name); err == nil && sameInode(fi, of.dev, of.ino) {
+// discardFile closes the file of and removes it if its name still refers
+// to it. Its inode is read only now, from the open file: the files that
+// succeed cost no fstat.
+func (w *Writer) discardFile(of *openFile) {
+	fi, err := of.f.Stat()
+	of.f.Close()
+	if err != nil {
+		return
+	}
+	dev, ino := inode(fi)
+	if lfi, err := w.root.Lstat(of.name); err == nil && sameInode(lfi, dev, ino) {
 		w.root.Remove(of.name)
 	}
 }

@@ -77,6 +77,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if _, err := match.New(opts.Patterns); err != nil {
 		return Result{}, err
 	}
+	// Superseded members are skipped below, so the Writer sees each path
+	// once (unless --strip-components makes names collide).
+	opts.Writer.UniquePaths = opts.Writer.StripComponents == 0
 	w, err := NewWriter(opts.Dir, opts.Writer)
 	if err != nil {
 		return Result{}, err
@@ -114,7 +117,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	// Index knows which members a later one replaces (by path as the
 	// index cleans names); with StripComponents other names collide, and
 	// the Writer's rule that the highest sequence number wins decides.
-	skipSuperseded := opts.Writer.StripComponents == 0
+	skipSuperseded := opts.Writer.UniquePaths
 	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
 		if err := gctx.Err(); err != nil {
 			return err

@@ -21,7 +21,7 @@ func (w *Writer) writeFile(seq int64, auto bool, name string, hdr *tar.Header, r
 		return err
 	}
 	k := kindNone
-	defer func() { w.end(n, k, nil, "") }()
+	defer func() { w.end(name, n, k, nil, "") }()
 
 	of, err := w.create(name, hdr.Name)
 	if err != nil {
@@ -47,6 +47,7 @@ func (w *Writer) writeFile(seq int64, auto bool, name string, hdr *tar.Header, r
 // holes, and truncates the file to size.
 func (w *Writer) fill(of *openFile, size int64, r io.Reader) error {
 	var off int64
+	tailZero := false // the last block read was zeros: maybe not on disk
 	if r != nil {
 		bp := w.bufs.Get().(*[]byte)
 		defer w.bufs.Put(bp)
@@ -71,7 +72,12 @@ func (w *Writer) fill(of *openFile, size int64, r io.Reader) error {
 				if _, err := w.writeSparse(of.f, buf[:nr], off); err != nil {
 					return memberErr(of.member, "cannot write", err)
 				}
+				// writeSparse skips the last run of p if it is zeros: the
+				// run from the start of the last block (or of p).
+				start := off
 				off += int64(nr)
+				last := max(start, (off-1)/blockSize*blockSize)
+				tailZero = w.isZero(buf[last-start : nr])
 			}
 			if rerr == io.EOF {
 				break
@@ -81,8 +87,13 @@ func (w *Writer) fill(of *openFile, size int64, r io.Reader) error {
 	if off != size {
 		return &MemberError{Member: of.member, Op: fmt.Sprintf("reading data: got %d of %d bytes", off, size), Err: io.ErrUnexpectedEOF}
 	}
-	if err := of.f.Truncate(size); err != nil {
-		return memberErr(of.member, "cannot truncate", err)
+	// A file whose last block was a hole is short of its size; one whose
+	// last bytes were written has it already (the file is new and empty
+	// before), which saves an ftruncate per file.
+	if tailZero {
+		if err := of.f.Truncate(size); err != nil {
+			return memberErr(of.member, "cannot truncate", err)
+		}
 	}
 	return nil
 }

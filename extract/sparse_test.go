@@ -3,6 +3,7 @@ package extract
 import (
 	"archive/tar"
 	"bytes"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -46,6 +47,42 @@ func TestHoles(t *testing.T) {
 		}
 		if b := blocks(t, p); b >= 64<<10 {
 			t.Errorf("%s: %d bytes allocated for %d bytes, want holes", name, b, len(data))
+		}
+	}
+}
+
+// TestFileTail checks the size of files whose last block is zeros (not
+// written, so the file is truncated to its size) or not (no truncation
+// needed), for sizes around the block size and data in various blocks.
+func TestFileTail(t *testing.T) {
+	dir := t.TempDir()
+	w := newWriter(t, dir, defaultOpts())
+	type tc struct {
+		name string
+		data []byte
+	}
+	var cases []tc
+	for _, size := range []int{1, 4095, 4096, 4097, 8192 + 5, bufSize + 3, 3*blockSize + 1} {
+		zero := make([]byte, size)
+		last := make([]byte, size)
+		last[size-1] = 'z'
+		first := make([]byte, size)
+		first[0] = 'a'
+		prev := make([]byte, size) // data in the block before the last only
+		if size > blockSize {
+			prev[(size-1)/blockSize*blockSize-1] = 'p'
+		}
+		for _, c := range []tc{{"zero", zero}, {"last", last}, {"first", first}, {"prev", prev}} {
+			cases = append(cases, tc{fmt.Sprintf("%s-%d", c.name, size), c.data})
+		}
+	}
+	for _, c := range cases {
+		must(t, w.WriteEntry(&tar.Header{Name: c.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(c.data)), ModTime: mt1}, bytes.NewReader(c.data)))
+	}
+	must(t, w.Close())
+	for _, c := range cases {
+		if got := readFile(t, filepath.Join(dir, c.name)); got != string(c.data) {
+			t.Errorf("%s: %d bytes, want %d", c.name, len(got), len(c.data))
 		}
 	}
 }

@@ -29,6 +29,12 @@ type WriterOptions struct {
 	// NumericOwner makes SameOwner use the numeric uid and gid only.
 	NumericOwner bool
 
+	// UniquePaths promises that no two members name the same path (the
+	// caller dropped superseded members, as FromIndex does from the
+	// index): the Writer then forgets regular files and special files
+	// once they are written, keeping state only for directories and links.
+	UniquePaths bool
+
 	// Warn, if not nil, receives warnings such as
 	// "Removing leading `/' from member names" (once per distinct
 	// prefix, as GNU tar). Calls are serialized.

@@ -452,31 +452,18 @@ func readDir(tx *bolt.Tx, dir string, fn func(*Entry) error) error {
 // Stat returns the entry of path in the archive's tree (path is cleaned
 // by internal/tarname's rules first; "." is the top directory).
 func (a *Archive) Stat(p string) (*Entry, error) {
-	clean, err := tarname.Clean(p, 0)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
-	}
-	var e *Entry
-	err = view(a.db, func(tx *bolt.Tx) error {
-		var err error
-		e, err = lookupEntry(tx, clean.Path)
-		return err
+	var found *Entry
+	err := a.atEntry(p, func(_ *bolt.Tx, e *Entry) error {
+		found = e
+		return nil
 	})
-	return e, err
+	return found, err
 }
 
 // ReadDir calls fn for every entry of the directory dir, in name order.
 // Its cost is that of the entries, whatever the size of the archive.
 func (a *Archive) ReadDir(dir string, fn func(*Entry) error) error {
-	clean, err := tarname.Clean(dir, 0)
-	if err != nil {
-		return fmt.Errorf("%s: %w", dir, ErrNotFound)
-	}
-	return view(a.db, func(tx *bolt.Tx) error {
-		e, err := lookupEntry(tx, clean.Path)
-		if err != nil {
-			return err
-		}
+	return a.atEntry(dir, func(tx *bolt.Tx, e *Entry) error {
 		if !e.Dir {
 			return fmt.Errorf("%s: not a directory", dir)
 		}
@@ -488,16 +475,21 @@ func (a *Archive) ReadDir(dir string, fn func(*Entry) error) error {
 // first in name order (a directory before its children). fn returning
 // fs.SkipDir for a directory skips its children.
 func (a *Archive) Walk(root string, fn func(*Entry) error) error {
-	clean, err := tarname.Clean(root, 0)
+	return a.atEntry(root, func(tx *bolt.Tx, e *Entry) error { return walk(tx, e, fn) })
+}
+
+// atEntry calls fn, in a read transaction, with the entry of the path p.
+func (a *Archive) atEntry(p string, fn func(*bolt.Tx, *Entry) error) error {
+	clean, err := tarname.Clean(p, 0)
 	if err != nil {
-		return fmt.Errorf("%s: %w", root, ErrNotFound)
+		return fmt.Errorf("%s: %w", p, ErrNotFound)
 	}
 	return view(a.db, func(tx *bolt.Tx) error {
 		e, err := lookupEntry(tx, clean.Path)
 		if err != nil {
 			return err
 		}
-		return walk(tx, e, fn)
+		return fn(tx, e)
 	})
 }
 

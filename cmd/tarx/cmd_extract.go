@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/tarx-dev/tarx/extract"
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/match"
 	"github.com/urfave/cli/v2"
 )
 
@@ -28,6 +30,7 @@ func extractCommand() *cli.Command {
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` workers (default: number of CPUs)"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
+			filesFromFlag, nullFlag,
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
 		},
 		Action: action(extractOptionsFrom, runExtract),
@@ -52,12 +55,59 @@ type diskOptions struct {
 	stripComponents int      // --strip-components
 }
 
-func diskOptionsFrom(c *cli.Context) diskOptions {
-	return diskOptions{
+func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
+	o := diskOptions{
 		patterns:        c.Args().Tail(),
 		dir:             c.String("directory"),
 		stripComponents: c.Int("strip-components"),
 	}
+	names, err := filesFrom(c)
+	o.patterns = append(o.patterns, names...)
+	return o, err
+}
+
+// -T and --null, on get and extract.
+var (
+	filesFromFlag = &cli.StringFlag{Name: "files-from", Aliases: []string{"T"},
+		Usage: "select the members named in `FILE` (- for standard input), one per line; names are literal, not globs"}
+	nullFlag = &cli.BoolFlag{Name: "null", Usage: "with -T, names end with NUL bytes instead of newlines"}
+)
+
+// filesFrom reads the names of -T FILE, as GNU tar reads them: one per
+// line (per NUL-terminated string with --null), empty ones ignored, each
+// a literal name (its glob syntax escaped).
+func filesFrom(c *cli.Context) ([]string, error) {
+	path := c.String("files-from")
+	if path == "" {
+		if c.Bool("null") {
+			return nil, usagef("%s: --null needs -T FILE", c.Command.Name)
+		}
+		return nil, nil
+	}
+	var b []byte
+	var err error
+	if path == "-" {
+		b, err = io.ReadAll(c.App.Reader)
+	} else {
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-T: %w", err)
+	}
+	sep := "\n"
+	if c.Bool("null") {
+		sep = "\x00"
+	}
+	var names []string
+	for name := range strings.SplitSeq(string(b), sep) {
+		if name != "" {
+			names = append(names, match.Literal(name))
+		}
+	}
+	if len(names) == 0 {
+		return nil, usagef("%s: no names in %s", c.Command.Name, path)
+	}
+	return names, nil
 }
 
 func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
@@ -65,9 +115,13 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 	if err != nil {
 		return extractOptions{}, err
 	}
+	disk, err := diskOptionsFrom(c)
+	if err != nil {
+		return extractOptions{}, err
+	}
 	o := extractOptions{
 		commonOptions: common,
-		diskOptions:   diskOptionsFrom(c),
+		diskOptions:   disk,
 		jobs:          c.Int("jobs"),
 		saveIndex:     c.String("save-index"),
 		stdin:         c.App.Reader,

@@ -16,11 +16,13 @@ func getCommand() *cli.Command {
 			"Every member read is checked against the checksum in the index.\n\n" +
 			"Examples:\n   tarx get big.tar.gz src/net/http/server.go -C out\n" +
 			"   tarx get big.tar.gz 'src/**/*_test.go' --strip-components 1\n" +
-			"   tarx get big.tar.gz README.md -O | less",
+			"   tarx get big.tar.gz README.md -O | less\n" +
+			"   tarx get big.tar.gz -T names.txt -C out",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "directory", Aliases: []string{"C"}, Value: ".", Usage: "extract into `DIR` (created if missing)"},
 			&cli.BoolFlag{Name: "to-stdout", Aliases: []string{"O"}, Usage: "write contents to standard output, in archive order"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
+			filesFromFlag, nullFlag,
 		},
 		Action: action(getOptionsFrom, runGet),
 	}
@@ -34,11 +36,19 @@ type getOptions struct {
 }
 
 func getOptionsFrom(c *cli.Context) (getOptions, error) {
-	common, err := commonOptionsFrom(c, 2, "ARCHIVE and NAME")
+	min := 2 // ARCHIVE and NAME, or ARCHIVE and -T FILE
+	if c.String("files-from") != "" {
+		min = 1
+	}
+	common, err := commonOptionsFrom(c, min, "ARCHIVE and NAME")
 	if err != nil {
 		return getOptions{}, err
 	}
-	o := getOptions{commonOptions: common, diskOptions: diskOptionsFrom(c), toStdout: c.Bool("to-stdout")}
+	disk, err := diskOptionsFrom(c)
+	if err != nil {
+		return getOptions{}, err
+	}
+	o := getOptions{commonOptions: common, diskOptions: disk, toStdout: c.Bool("to-stdout")}
 	if o.toStdout {
 		// Into a directory, extract checks them (as tarx extract does).
 		if err := checkPatterns(o.patterns); err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tarx-dev/tarx/index"
-	"github.com/tarx-dev/tarx/internal/match"
 	"github.com/urfave/cli/v2"
 )
 
@@ -30,9 +29,9 @@ func lsCommand() *cli.Command {
 // lsOptions are the options of tarx ls.
 type lsOptions struct {
 	commonOptions
-	match *match.Matcher // the members to list, from the patterns
-	long  bool           // --long
-	json  bool           // --json
+	patterns []string // the members to list (all if none)
+	long     bool     // --long
+	json     bool     // --json
 }
 
 func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
@@ -40,11 +39,10 @@ func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
 	if err != nil {
 		return lsOptions{}, err
 	}
-	m, err := match.New(c.Args().Tail())
-	if err != nil {
-		return lsOptions{}, usagef("%v", err)
+	if err := checkPatterns(c.Args().Tail()); err != nil {
+		return lsOptions{}, err
 	}
-	return lsOptions{commonOptions: common, match: m, long: c.Bool("long"), json: c.Bool("json")}, nil
+	return lsOptions{commonOptions: common, patterns: c.Args().Tail(), long: c.Bool("long"), json: c.Bool("json")}, nil
 }
 
 // runLs lists the members selected, in archive order.
@@ -58,10 +56,9 @@ func runLs(ctx context.Context, o lsOptions) error {
 	defer w.Flush()
 	l := newLister()
 	enc := json.NewEncoder(w)
-	err = a.Members(func(mem *index.Member) error {
-		if !o.match.Match(mem.Header.Name) {
-			return nil
-		}
+	// Select walks the directory tree under each pattern: listing one
+	// directory costs its members, not the archive's.
+	unmatched, err := a.Select(o.patterns, func(mem *index.Member) error {
 		switch {
 		case o.json:
 			return enc.Encode(jsonMember(mem))
@@ -76,7 +73,7 @@ func runLs(ctx context.Context, o lsOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
-	return o.notFound(o.match.Unmatched())
+	return o.notFound(unmatched)
 }
 
 // memberJSON is the --json form of a member.

@@ -15,23 +15,52 @@ import (
 // Matcher matches member names against a list of patterns and remembers
 // which patterns matched something. A Matcher with no patterns matches
 // every name. It is not safe for concurrent use.
+//
+// Patterns without glob syntax are kept in a map, so that a name costs
+// one look-up per leading directory whatever their number: a list of
+// 100,000 names (tar -T) matches as fast as one.
 type Matcher struct {
-	pats []string
-	raw  []string
-	hit  []bool
+	globs    []int            // indexes of patterns with glob syntax
+	pats     []string         // cleaned patterns
+	literals map[string][]int // cleaned literal pattern -> indexes
+	raw      []string
+	hit      []bool
 }
+
+// meta is the glob syntax of doublestar patterns.
+const meta = `*?[]{}\`
 
 // New returns a Matcher for patterns, or an error naming a malformed one.
 func New(patterns []string) (*Matcher, error) {
-	m := &Matcher{raw: patterns, hit: make([]bool, len(patterns))}
-	for _, p := range patterns {
+	m := &Matcher{raw: patterns, hit: make([]bool, len(patterns)), literals: map[string][]int{}}
+	for i, p := range patterns {
 		c := Clean(p)
-		if !doublestar.ValidatePattern(c) {
+		if !strings.ContainsAny(c, meta) {
+			m.literals[c] = append(m.literals[c], i)
+		} else if !doublestar.ValidatePattern(c) {
 			return nil, fmt.Errorf("match: invalid pattern %q", p)
+		} else {
+			m.globs = append(m.globs, i)
 		}
 		m.pats = append(m.pats, c)
 	}
 	return m, nil
+}
+
+// Literal returns a pattern that matches name exactly, its glob syntax
+// escaped, as GNU tar reads the names of -T without --wildcards.
+func Literal(name string) string {
+	if !strings.ContainsAny(name, meta) {
+		return name
+	}
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(meta, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Clean normalizes a member name or pattern for matching by
@@ -50,8 +79,18 @@ func (m *Matcher) Match(name string) bool {
 	}
 	name = Clean(name)
 	matched := false
-	for i, p := range m.pats {
-		if matchPrefixes(p, name) {
+	// The name itself and each leading directory, against the literals.
+	for end := len(name); end >= 0; end = strings.LastIndexByte(name[:end], '/') {
+		for _, i := range m.literals[name[:end]] {
+			m.hit[i] = true
+			matched = true
+		}
+		if end == 0 {
+			break
+		}
+	}
+	for _, i := range m.globs {
+		if matchPrefixes(m.pats[i], name) {
 			m.hit[i] = true
 			matched = true
 		}

@@ -1,6 +1,9 @@
 package match
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestMatch(t *testing.T) {
 	tests := []struct {
@@ -71,4 +74,49 @@ func FuzzMatch(f *testing.F) {
 			t.Errorf("Clean is not idempotent on %q", name)
 		}
 	})
+}
+
+func TestLiteral(t *testing.T) {
+	for _, name := range []string{"plain/name.txt", "a*b", "[x]", "{a,b}", `back\slash`, "q?", "dir/"} {
+		m, err := New([]string{Literal(name)})
+		if err != nil {
+			t.Fatalf("New(Literal(%q)): %v", name, err)
+		}
+		if !m.Match(name) {
+			t.Errorf("Literal(%q) = %q does not match the name", name, Literal(name))
+		}
+		if !m.Match(name + "/child") {
+			t.Errorf("Literal(%q) does not match what is under it", name)
+		}
+		for _, other := range []string{"plain/nameXtxt", "aXb", "x", "a", `backXslash`, "qq", "d"} {
+			if other != name && Clean(other) != Clean(name) && m.Match(other) {
+				t.Errorf("Literal(%q) matches %q", name, other)
+			}
+		}
+	}
+}
+
+// TestManyLiterals matches against a list of names as tar -T gives it:
+// each name and what is under it, nothing else, and every unmatched one
+// reported.
+func TestManyLiterals(t *testing.T) {
+	var pats []string
+	for i := range 100000 {
+		pats = append(pats, fmt.Sprintf("d%d/f%d", i%100, i))
+	}
+	m, err := New(append(pats, "missing"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100000; i += 7 {
+		if !m.Match(fmt.Sprintf("./d%d/f%d", i%100, i)) || !m.Match(fmt.Sprintf("d%d/f%d/x", i%100, i)) {
+			t.Fatalf("name %d not matched", i)
+		}
+	}
+	if m.Match("d1/f2") || m.Match("d1") {
+		t.Error("matched a name not in the list")
+	}
+	if u := m.Unmatched(); len(u) != 100000-(100000+6)/7+1 || u[len(u)-1] != "missing" {
+		t.Errorf("%d unmatched, last %q", len(u), u[len(u)-1])
+	}
 }
