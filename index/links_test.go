@@ -2,6 +2,7 @@ package index
 
 import (
 	"archive/tar"
+	"errors"
 	"testing"
 
 	"github.com/tarx-dev/tarx/internal/testarchive"
@@ -44,5 +45,32 @@ func TestHardLinks(t *testing.T) {
 				t.Error("Mixed has no hard links")
 			}
 		})
+	}
+}
+
+// TestMember_Cache checks that Member returns every member as Members
+// does, in an order that evicts cached chunks, and copies that callers
+// may change.
+func TestMember_Cache(t *testing.T) {
+	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 8, SmallFiles: 5000})
+	a := mustOpen(t, writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel1)), Options{})
+	all := members(t, a)
+	if len(all) < cachedChunks*membersPerChunk {
+		t.Fatalf("%d members: too few to evict", len(all))
+	}
+	for _, step := range []int{1, 7, membersPerChunk + 1} {
+		for i := 0; i < len(all); i += step {
+			m, err := a.Member(int64(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Seq != all[i].Seq || m.Header.Name != all[i].Header.Name || m.Superseded != all[i].Superseded || m.DataOffset != all[i].DataOffset {
+				t.Fatalf("Member(%d) = %d %q, want %d %q", i, m.Seq, m.Name(), all[i].Seq, all[i].Name())
+			}
+			m.Header.Name = "changed"
+		}
+	}
+	if _, err := a.Member(int64(len(all))); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Member past the end: %v, want ErrNotFound", err)
 	}
 }

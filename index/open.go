@@ -70,9 +70,10 @@ func (o *Options) lockTimeout() time.Duration {
 // Archive is a tar.gz archive opened together with its index. It is safe
 // for concurrent use.
 type Archive struct {
-	f    *os.File
-	db   *bolt.DB
-	info Info
+	f     *os.File
+	db    *bolt.DB
+	info  Info
+	cache memberCache // recently decoded member chunks
 }
 
 // Open opens the archive at path with its index, building the index

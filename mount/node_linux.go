@@ -45,10 +45,18 @@ var (
 // itself, so p's parent is a directory already, and a lookup costs one
 // tree entry and one member record, whatever its depth.
 func (s *server) entry(p string) (attr, *index.Member, error) {
+	if c, ok := s.listed.take(p); ok {
+		return c.a, c.m, nil
+	}
 	e, err := s.a.Stat(p)
 	if err != nil {
 		return attr{}, nil, err
 	}
+	return s.entryOf(p, e)
+}
+
+// entryOf returns the attributes and member of the tree entry e at p.
+func (s *server) entryOf(p string, e *index.Entry) (attr, *index.Member, error) {
 	if e.Seq < 0 {
 		return dirAttr(p, e.ModTime), nil, nil
 	}
@@ -90,19 +98,6 @@ func (s *server) linkTarget(m *index.Member) (*index.Member, error) {
 	return nil, iofs.ErrNotExist
 }
 
-func (s *server) attrOf(p string, fi iofs.FileInfo) (attr, *index.Member, error) {
-	m, _ := fi.Sys().(*index.Member)
-	if m == nil {
-		return dirAttr(p, fi.ModTime()), nil, nil
-	}
-	if m.Header.Typeflag == tar.TypeLink {
-		// A hard link whose target is not in the archive: tar -x fails
-		// to create it, so it is not shown.
-		return attr{}, nil, iofs.ErrNotExist
-	}
-	return memberAttr(m, s.nlink(m)), m, nil
-}
-
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	p := path.Join(n.path, name)
 	if !iofs.ValidPath(p) {
@@ -118,21 +113,27 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 }
 
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	entries, err := iofs.ReadDir(n.s.fsys, n.path)
+	s := n.s
+	var entries []*index.Entry
+	err := s.a.ReadDir(n.path, func(e *index.Entry) error {
+		entries = append(entries, e)
+		return nil
+	})
 	if err != nil {
-		return nil, n.s.errno("readdir "+n.path, err)
+		return nil, s.errno("readdir "+n.path, err)
 	}
 	list := make([]fuse.DirEntry, 0, len(entries))
 	for _, e := range entries {
-		fi, err := e.Info()
-		if err != nil {
-			return nil, n.s.errno("readdir "+n.path, err)
-		}
-		p := path.Join(n.path, e.Name())
-		a, _, err := n.s.attrOf(p, fi)
-		if err != nil {
+		p := e.Path
+		a, m, err := s.entryOf(p, e)
+		if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound) {
 			continue // a dangling hard link, as in Lookup
 		}
+		if err != nil {
+			return nil, s.errno("readdir "+n.path, err)
+		}
+		// The kernel looks the entries up next (READDIRPLUS, ls -l, find).
+		s.listed.put(p, listedEntry{a, m})
 		list = append(list, fuse.DirEntry{Name: e.Name(), Mode: a.mode & sIFMT, Ino: a.ino})
 	}
 	return fs.NewListDirStream(list), 0

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	iofs "io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,7 +21,7 @@ import (
 // server is the state shared by the nodes of one mount.
 type server struct {
 	a      *index.Archive
-	fsys   iofs.FS // the archive's tree, for listings
+	listed listedCache // entries just listed, for the lookups that follow
 	opts   Options
 	pool   *pool
 	links  map[int64]uint32 // hard links to each member, by Seq
@@ -60,12 +59,8 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	if err := Usable(); err != nil {
 		return nil, err
 	}
-	fsys, err := a.FS()
-	if err != nil {
-		return nil, err
-	}
 	sctx, cancel := context.WithCancel(ctx)
-	s := &server{a: a, fsys: fsys, opts: opts, ctx: sctx}
+	s := &server{a: a, opts: opts, ctx: sctx}
 	if s.opts.Decoders <= 0 {
 		s.opts.Decoders = DefaultDecoders
 	}
