@@ -10,7 +10,8 @@
 #   3. sequential read of the big member: tarx cat; cat from a fresh mount
 #   4. 64 threads reading random 64 KiB ranges of the files of 1 MiB or more for
 #      BENCH_MOUNT_SECONDS: reads per second, p50/p99 latency (scripts/randread)
-#   5. diff -r of the mount against tar -xzf's tree
+#   5. find MOUNTPOINT | wc -l against tarx ls
+#   6. diff -r of the mount against tar -xzf's tree
 # Needs root (or fusermount3), /dev/fuse and hyperfine; archivemount rows are
 # skipped when it is not installed (apt-get install archivemount).
 set -euo pipefail
@@ -132,13 +133,22 @@ $tu
 log "tarx: $(cat "$res/rr-tarx.json"), server RSS ${tarx_rss} KiB"
 if [ -n "$have_am" ]; then
 	$amount
-	"$work/randread" -duration "${SECONDS_RR}s" "$am" >"$res/rr-am.json"
+	timeout $((SECONDS_RR + AM_LIMIT)) "$work/randread" -duration "${SECONDS_RR}s" "$am" >"$res/rr-am.json" || log "randread failed on archivemount"
 	am_rss=$(peak "$(pgrep -n -x archivemount)")
 	$aumount
 	log "archivemount: $(cat "$res/rr-am.json"), RSS ${am_rss} KiB"
 fi
 
-log "5. diff -r against tar -xzf"
+log "5. find | wc -l against tarx ls"
+h tarx-ls "$tarx ls $qa | wc -l"
+h tarx-find --prepare "$tu 2>/dev/null; $tm" "find $mnt | wc -l"
+$tu 2>/dev/null || true
+if [ -n "$have_am" ]; then
+	h am-find --runs 1 --warmup 0 --prepare "$aumount 2>/dev/null; $amount" "find $am | wc -l"
+	$aumount 2>/dev/null || true
+fi
+
+log "6. diff -r against tar -xzf"
 h tarx-diff --runs 1 --warmup 0 --prepare "$tu 2>/dev/null; $tm" "diff -r --no-dereference $work/ref $mnt >/dev/null 2>&1 || true"
 $tu 2>/dev/null || true
 if [ -n "$have_am" ]; then
@@ -166,6 +176,8 @@ jf() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$res/$1.json" | head -1; }
 	echo "| 64 threads random 64 KiB: reads/s | $(jf rr-tarx reads_per_s) | $([ -n "$have_am" ] && jf rr-am reads_per_s) | |"
 	echo "| … p50 / p99 latency | $(jf rr-tarx p50_ms) / $(jf rr-tarx p99_ms) ms | $([ -n "$have_am" ] && echo "$(jf rr-am p50_ms) / $(jf rr-am p99_ms) ms") | |"
 	echo "| … server peak RSS | ${tarx_rss:-?} KiB | ${am_rss:-–} KiB | |"
+	echo "| \`tarx ls\` | $(ms "$(med tarx-ls)") | | |"
+	echo "| \`find MOUNTPOINT \| wc -l\` on a fresh mount | $(ms "$(med tarx-find)") | $(ms "$(med am-find)") | $(ratio "$(med tarx-find)" "$(med tarx-ls)") × tarx ls |"
 	echo "| diff -r against tar -xzf | $(ms "$(med tarx-diff)") | $(ms "$(med am-diff)") | $(ratio "$(med tarx-diff)" "$(med am-diff)") × archivemount |"
 	echo
 	echo "Reproduce: \`make bench\` (this part alone: \`./scripts/bench-mount.sh\`; BENCH_MOUNT_RUNS, BENCH_MOUNT_BIG, BENCH_MOUNT_SECONDS)."

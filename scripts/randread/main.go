@@ -35,15 +35,24 @@ func main() {
 		size int64
 	}
 	var files []file
+	skipped := 0
 	err := filepath.WalkDir(flag.Arg(0), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
+		if err != nil && p == flag.Arg(0) {
 			return err
 		}
+		if err != nil || !d.Type().IsRegular() {
+			if err != nil {
+				skipped++ // a file system that lists what it cannot stat
+			}
+			return nil
+		}
 		info, err := d.Info()
-		if err == nil && info.Size() >= *minSize {
+		if err != nil {
+			skipped++
+		} else if info.Size() >= *minSize {
 			files = append(files, file{p, info.Size()})
 		}
-		return err
+		return nil
 	})
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no files of %d bytes or more under %s", *minSize, flag.Arg(0))
@@ -93,7 +102,7 @@ func main() {
 		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 	}
 	out, _ := json.Marshal(map[string]any{
-		"reads": len(lat), "failures": failures, "files": len(files),
+		"reads": len(lat), "failures": failures, "files": len(files), "unreadable_entries": skipped,
 		"reads_per_s": float64(len(lat)) / duration.Seconds(),
 		"p50_ms":      pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
 	})
