@@ -94,6 +94,7 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		Name:         "tarx",
 		Options:      append([]string{"default_permissions"}, opts.MountOptions...),
 		MaxReadAhead: 1 << 20,
+		MaxWrite:     1 << 20, // lets the kernel send 1 MiB reads
 		Debug:        opts.Debug,
 	}
 	if os.Geteuid() == 0 {
