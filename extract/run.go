@@ -12,6 +12,7 @@ import (
 
 	"github.com/tarx-dev/tarx/index"
 	"github.com/tarx-dev/tarx/internal/match"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -232,9 +233,9 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 		case t.m.Contiguous():
 			x.writeWhole(t.m, &limitedStream{s: s, left: t.m.Header.Size})
 		default:
-			tr := tar.NewReader(s)
+			tr := tarfmt.NewReader(s, tarfmt.Options{})
 			if _, err := tr.Next(); err != nil {
-				s.err = err
+				s.err = cmpErr(s.err, err)
 			} else {
 				x.writeWhole(t.m, tr)
 			}

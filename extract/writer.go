@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"golang.org/x/sys/unix"
 )
 
@@ -91,6 +92,8 @@ type Writer struct {
 	umask uint32 // process umask when not root
 	zero  []byte // a block of zeros, never written
 	bufs  sync.Pool
+
+	contOnce sync.Once // GNU tar's notice on the first contiguous file
 
 	// life is held shared while a file is created and registered in
 	// inflight, and exclusively to set closed.
@@ -200,21 +203,28 @@ func (w *Writer) write(seq int64, auto bool, hdr *tar.Header, r io.Reader) error
 		return &MemberError{Member: hdr.Name, Err: ErrClosed}
 	}
 	typ := hdr.Typeflag
+	if hdr.Size > 0 && tarfmt.DataBreaksExtraction(typ) {
+		return &MemberError{Member: hdr.Name, Err: fmt.Errorf("%d bytes of data after a header of type '%c' (GNU tar cannot extract it)", hdr.Size, typ)}
+	}
 	switch typ {
 	case tar.TypeXHeader, tar.TypeXGlobalHeader, tar.TypeGNULongName, tar.TypeGNULongLink,
-		'V', // GNU volume label
-		'M', // GNU multi-volume continuation
-		'N': // old GNU long names
+		tarfmt.TypeVolume:
 		return nil
+	case tarfmt.TypeMultiVolume:
+		return &MemberError{Member: hdr.Name, Err: errors.New(tarfmt.MultiVolumeError)}
+	case tarfmt.TypeDumpDir:
+		typ = tar.TypeDir // GNU tar makes the directory; the listing is for incremental restores
 	case tar.TypeChar, tar.TypeBlock:
 		if w.euid != 0 {
 			w.warn(quoteName(hdr.Name) + ": not creating device node: not running as root")
 			return nil
 		}
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse,
+	case tar.TypeCont:
+		w.contOnce.Do(func() { w.warn("Extracting contiguous files as regular files") })
+	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse,
 		tar.TypeDir, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo:
 	default:
-		w.warn(fmt.Sprintf("%s: Unknown file type '%c', extracted as normal file", quoteName(hdr.Name), typ))
+		w.warn(tarfmt.UnknownNotice(quoteName(hdr.Name), typ))
 		typ = tar.TypeReg
 	}
 	if isRegular(typ) && strings.HasSuffix(hdr.Name, "/") {
@@ -255,14 +265,9 @@ func (w *Writer) linkTarget(hdr *tar.Header) (string, error) {
 	return target, nil
 }
 
-// isRegular reports whether typ is a type flag of a regular file.
-func isRegular(typ byte) bool {
-	switch typ {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
-		return true
-	}
-	return false
-}
+// isRegular reports whether members of type typ are written as regular
+// files with their contents (unknown types too, as GNU tar does).
+func isRegular(typ byte) bool { return tarfmt.Regular(typ) }
 
 // isClosed reports whether Close or Abort has begun.
 func (w *Writer) isClosed() bool {

@@ -2,6 +2,7 @@ package gzseek
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -21,7 +22,7 @@ var (
 
 // benchFile returns a gzip -6 tar of $GOROOT/src when GNU tar and gzip
 // are installed (the case the issue measures), else a synthetic file.
-func benchFile(b *testing.B) []byte {
+func benchFile(b testing.TB) []byte {
 	benchOnce.Do(func() {
 		src := filepath.Join(runtime.GOROOT(), "src")
 		cmd := exec.Command("sh", "-c", "tar -C \"$0\" -cf - . | gzip -6", src)
@@ -34,19 +35,33 @@ func benchFile(b *testing.B) []byte {
 	return benchGz
 }
 
-// BenchmarkScan measures a full scan with checkpoints every DefaultSpan.
+// BenchmarkScan measures a full scan with checkpoints every DefaultSpan,
+// sequential (j1) and parallel (j2, jN with N = NumCPU).
 func BenchmarkScan(b *testing.B) {
 	z := benchFile(b)
-	var out int64
-	for b.Loop() {
-		s := NewScanner(bytes.NewReader(z), ScanOptions{}, func(Checkpoint) error { return nil })
-		n, err := io.Copy(io.Discard, s)
-		if err != nil {
-			b.Fatal(err)
-		}
-		out = n
+	jobList := []int{1, 2}
+	if n := runtime.NumCPU(); n > 2 {
+		jobList = append(jobList, n)
 	}
-	b.SetBytes(out)
+	for _, jobs := range jobList {
+		b.Run(fmt.Sprintf("j%d", jobs), func(b *testing.B) {
+			var out int64
+			var s *Scanner
+			for b.Loop() {
+				s = NewScanner(bytes.NewReader(z), ScanOptions{Jobs: jobs}, func(Checkpoint) error { return nil })
+				n, err := io.Copy(io.Discard, s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				out = n
+			}
+			b.SetBytes(out)
+			if s.par != nil {
+				b.ReportMetric(float64(s.par.speculated), "speculated")
+				b.ReportMetric(float64(s.par.rejected), "rejected")
+			}
+		})
+	}
 }
 
 // BenchmarkKlauspostGzip is plain klauspost/compress/gzip decompression of

@@ -17,5 +17,30 @@
 // decoder is about twice as fast.) The tests resume at every checkpoint of
 // files from every gzip producer, including ones full of stored blocks.
 //
+// With ScanOptions.Jobs > 1 the Scanner decodes on several cores, the way
+// rapidgzip does (parallel.go, piece.go). The compressed input is read in
+// chunks of DefaultChunkSize. A worker decodes each chunk from a start it
+// finds by trial: a gzip member header, or a deflate block found by
+// internal/inflate's BlockFinder (a dynamic Huffman header valid in full,
+// or a stored block with LEN == ^NLEN), confirmed by decoding a few blocks
+// from it. Not knowing the 32 KiB before that start, it decodes with
+// inflate.MarkerDecoder into 16-bit symbols whose markers stand for the
+// unknown window bytes, until the last 32 KiB of output hold no marker,
+// and then with the ordinary decoder. It stops at the first block boundary
+// at or past the start of the next chunk. The resolver, inside Read, keeps
+// the true position (where the decoding of everything before it ended) and
+// the true window: it uses a worker's piece only if the piece starts
+// exactly there (a stored block matches any of the bit offsets that its
+// zero padding allows), replaces the markers from the window and checks
+// every member's CRC-32 and ISIZE. Otherwise it decodes sequentially from
+// the true position up to the next piece's start, so a false start costs
+// time, never wrong bytes. Checkpoints are chosen by the resolver from all
+// the block ends the pieces report, with the same rule as the sequential
+// scan, so both give the same checkpoints. After false starts in a row
+// (as for gzip files stored inside the archive, whose deflate blocks look
+// real) the workers back off for a growing number of chunks. Memory: the
+// chunks in flight, one piece of output per worker (at most ten chunk
+// sizes of output), and pooled buffers.
+//
 // The package knows nothing of tar.
 package gzseek

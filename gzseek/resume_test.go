@@ -149,8 +149,10 @@ func TestStoredBlockDrift(t *testing.T) {
 	checkResumes(t, z, data, cps)
 }
 
+// TestScanErrors checks the error for each kind of damage, scanning
+// sequentially and in parallel (with chunks small enough to speculate).
 func TestScanErrors(t *testing.T) {
-	data := sample(300 << 10)
+	data := sample(600 << 10)
 	good := testarchive.Gzip(t, data, testarchive.GoLevel6)
 	two := append(append([]byte{}, good...), good...)
 	mod := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
@@ -175,12 +177,30 @@ func TestScanErrors(t *testing.T) {
 		{"garbage after zeros", append(append([]byte(nil), good...), 0, 0, 0, 1), ErrTrailingData},
 		{"second member truncated", two[:len(two)-100], ErrTruncated},
 		{"reserved block type", mod(func(b []byte) []byte { b[10] |= 6; return b }), ErrCorrupt},
+		{"long plain text", bytes.Repeat([]byte("hello, this is plain text\n"), 2000), ErrHeader},
+		{"corrupt middle", mod(func(b []byte) []byte {
+			for i := len(b) / 2; i < len(b)/2+64; i++ {
+				b[i] = 0xff
+			}
+			return b
+		}), ErrCorrupt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := io.ReadAll(NewScanner(bytes.NewReader(tt.in), ScanOptions{}, func(Checkpoint) error { return nil }))
+			seqOut, err := io.ReadAll(NewScanner(bytes.NewReader(tt.in), ScanOptions{}, func(Checkpoint) error { return nil }))
 			if !errors.Is(err, tt.want) {
 				t.Errorf("scan error %v, want %v", err, tt.want)
+			}
+			out, _, _, err := scanPar(tt.in, 64<<10, 8<<10, 3)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("parallel scan error %v, want %v", err, tt.want)
+			}
+			// Both return the bytes before the damage (and, like any
+			// streaming inflater, what a corrupt block decodes to before
+			// it is found out); the parallel scan stops at the block
+			// boundary before the error.
+			if !bytes.HasPrefix(seqOut, out) {
+				t.Errorf("parallel scan returned %d bytes that the sequential scan did not", len(out))
 			}
 		})
 	}
@@ -216,14 +236,17 @@ func TestPadding(t *testing.T) {
 func TestEmitError(t *testing.T) {
 	z := testarchive.Gzip(t, sample(1<<20), testarchive.GoLevel6)
 	stop := fmt.Errorf("stop")
-	_, err := io.ReadAll(NewScanner(bytes.NewReader(z), ScanOptions{Span: 64 << 10}, func(c Checkpoint) error {
-		if c.Out > 0 {
-			return stop
+	for _, jobs := range []int{1, 2} {
+		opts := ScanOptions{Span: 64 << 10, Jobs: jobs, chunkSize: 16 << 10}
+		_, err := io.ReadAll(NewScanner(bytes.NewReader(z), opts, func(c Checkpoint) error {
+			if c.Out > 0 {
+				return stop
+			}
+			return nil
+		}))
+		if err != stop {
+			t.Errorf("jobs %d: got %v, want the emit error", jobs, err)
 		}
-		return nil
-	}))
-	if err != stop {
-		t.Errorf("got %v, want the emit error", err)
 	}
 }
 

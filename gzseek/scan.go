@@ -18,12 +18,24 @@ type ScanOptions struct {
 	// whenever at least Span/16 bytes of output have passed since the
 	// last one, since they cost no window.
 	Span int64
+	// Jobs is how many chunks of the input are decoded at once. With
+	// more than one, the Scanner decodes ahead on Jobs goroutines, each
+	// starting inside the compressed stream at a deflate block it finds
+	// by trial; its output and checkpoints are those of a sequential
+	// scan. Zero or one scans sequentially; callers that want all cores
+	// pass runtime.NumCPU(). Inputs shorter than two chunks are scanned
+	// sequentially.
+	Jobs int
+
+	// chunkSize overrides DefaultChunkSize (tests force tiny chunks).
+	chunkSize int64
 }
 
 // A Scanner decompresses a gzip stream and reports checkpoints on the way.
 // Its Read returns the decompressed bytes of all members in order, and
 // io.EOF once the last member's trailer has been verified.
 type Scanner struct {
+	par     *parallel // nil when scanning sequentially
 	d       decoder
 	span    int64
 	emit    func(Checkpoint) error
@@ -41,16 +53,34 @@ func NewScanner(r io.Reader, opts ScanOptions, emit func(Checkpoint) error) *Sca
 	if s.span <= 0 {
 		s.span = DefaultSpan
 	}
+	if opts.Jobs > 1 {
+		s.par = newParallel(s, r, opts)
+		return s
+	}
+	s.sequential(r)
+	return s
+}
+
+// sequential sets s up to scan r on the calling goroutine.
+func (s *Scanner) sequential(r io.Reader) {
 	s.d.src = &countingReader{r: r}
 	s.d.br = bufio.NewReaderSize(s.d.src, bufSize)
 	s.d.atMember = s.atMember
 	s.d.atInflate = func(in int64) { s.deflIn = in }
 	s.d.onBlockEnd = s.blockEnd
-	return s
 }
 
 // Read reads decompressed data.
 func (s *Scanner) Read(p []byte) (int, error) {
+	if s.par != nil {
+		if s.par.small() {
+			// Too little input to share: scan it here.
+			s.sequential(s.par.rest())
+			s.par = nil
+		} else {
+			return s.par.read(p)
+		}
+	}
 	n, err := s.d.Read(p)
 	if s.emitErr != nil {
 		s.d.err = s.emitErr
@@ -60,13 +90,28 @@ func (s *Scanner) Read(p []byte) (int, error) {
 }
 
 // Members returns the number of gzip members read completely so far.
-func (s *Scanner) Members() int64 { return s.d.member }
+func (s *Scanner) Members() int64 {
+	if s.par != nil {
+		return s.par.member
+	}
+	return s.d.member
+}
 
 // InputOffset returns how many compressed bytes have been consumed.
-func (s *Scanner) InputOffset() int64 { return s.d.pos() }
+func (s *Scanner) InputOffset() int64 {
+	if s.par != nil {
+		return s.par.p.bit / 8
+	}
+	return s.d.pos()
+}
 
 // OutputOffset returns how many decompressed bytes have been returned.
-func (s *Scanner) OutputOffset() int64 { return s.d.out }
+func (s *Scanner) OutputOffset() int64 {
+	if s.par != nil {
+		return s.par.returned
+	}
+	return s.d.out
+}
 
 func (s *Scanner) atMember(in int64) error {
 	if s.lastCP >= 0 && s.d.out-s.lastCP < s.span/16 {

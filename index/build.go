@@ -1,7 +1,6 @@
 package index
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
@@ -11,11 +10,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/tarx-dev/tarx/gzseek"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 )
@@ -52,7 +51,9 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
-			return store(db, tb, cps, members, blocks, &info)
+			sparse := sparseWindows(src, size, opts.SparseWindows)
+			info.SparseWindows = sparse != nil
+			return store(db, tb, cps, members, blocks, &info, sparse)
 		})
 	if err != nil {
 		return info, err
@@ -65,6 +66,7 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	info.ArchiveSize = id.Size
 	info.UncompressedSize = res.out
 	info.GzipMembers = res.gzipMembers
+	info.Warnings = res.warnings
 	info.Built = time.Now().UTC().Truncate(time.Second)
 	info.BuildDuration = time.Since(start)
 
@@ -97,7 +99,8 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 type passResult struct {
 	out         int64 // decompressed size
 	gzipMembers int64
-	tarEnd      int64 // offset just past the tar end-of-archive marker
+	tarEnd      int64  // offset just past the tar end-of-archive marker
+	warnings    string // one a line
 }
 
 // pass reads the gzip archive r of the given size once: one goroutine
@@ -115,7 +118,7 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 
 	g.Go(func() error {
 		defer close(cps)
-		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span},
+		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span, Jobs: opts.jobs()},
 			func(c gzseek.Checkpoint) error {
 				select {
 				case cps <- c:
@@ -134,7 +137,10 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 		defer close(members)
 		defer sums.close()
 		pr := &pipeReader{p: p, sums: sums}
-		end, err := parseTar(gctx, pr, members, opts.OnMember)
+		end, err := parseTar(gctx, pr, members, opts.OnMember, func(msg string) {
+			res.warnings += msg + "\n"
+			opts.warn("%s", msg)
+		})
 		if err != nil {
 			return err
 		}
@@ -153,26 +159,25 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 	return res, nil
 }
 
-// parseTar reads the tar stream, sending one Member per entry. It returns
-// the offset just past the end-of-archive marker.
-func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember func(*Member, io.Reader) error) (int64, error) {
-	tr := tarReader{tar.NewReader(r)}
+// parseTar reads the tar stream with tarfmt (as GNU tar reads it),
+// sending one Member per entry. GNU tar's warnings go to warn. It returns
+// the offset just past the end of the archive as GNU tar reads it.
+func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember func(*Member, io.Reader) error, warn func(string)) (int64, error) {
+	tr := tarReader{tarfmt.NewReader(r, tarfmt.Options{Warn: warn})}
 	crc := crc32.NewIEEE()
-	var prevEnd, seq int64
+	var seq int64
 	for {
-		hdrOff := (prevEnd + 511) &^ 511
-		hdr, err := tr.Next()
+		hdrOff := r.n
+		e, err := tr.Next()
 		if err == io.EOF {
 			return r.n, nil
 		}
 		if err != nil {
 			return 0, tarError(ctx, err, fmt.Sprintf("entry at offset %d", hdrOff))
 		}
-		if hdr.Typeflag == tar.TypeXGlobalHeader {
-			prevEnd = r.n
-			continue
-		}
-		m := Member{Seq: seq, Header: *hdr, HeaderOffset: hdrOff, DataOffset: r.n}
+		hdr := &e.Header
+		m := Member{Seq: seq, Header: *hdr, HeaderOffset: e.HeaderOffset, DataOffset: e.DataOffset,
+			DataEnd: e.DataEnd, Sparse: e.Sparse}
 		crc.Reset()
 		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
@@ -184,10 +189,6 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 			return 0, tarError(ctx, err, hdr.Name)
 		}
 		m.CRC = crc.Sum32()
-		m.DataEnd = r.n
-		m.Sparse = hdr.Typeflag == tar.TypeGNUSparse || isPAXSparse(hdr) ||
-			(hdr.Typeflag == tar.TypeReg && m.DataEnd-m.DataOffset != hdr.Size)
-		prevEnd = r.n
 		seq++
 		select {
 		case out <- m:
@@ -215,13 +216,13 @@ func tarError(ctx context.Context, err error, where string) error {
 	return err
 }
 
-// tarReader marks the errors archive/tar makes itself, as opposed to
+// tarReader marks the errors the tar reader makes itself, as opposed to
 // those of the stream it reads, so that tarError can tell them apart.
-type tarReader struct{ tr *tar.Reader }
+type tarReader struct{ tr *tarfmt.Reader }
 
-func (t tarReader) Next() (*tar.Header, error) {
-	h, err := t.tr.Next()
-	return h, markTar(err)
+func (t tarReader) Next() (*tarfmt.Entry, error) {
+	e, err := t.tr.Next()
+	return e, markTar(err)
 }
 
 func (t tarReader) Read(p []byte) (int, error) {
@@ -237,24 +238,33 @@ func markTar(err error) error {
 	return &tarParseError{err}
 }
 
-// tarParseError is an error archive/tar made: the tar stream is malformed.
+// tarParseError is an error the tar reader made: the tar stream is malformed.
 type tarParseError struct{ err error }
 
 func (e *tarParseError) Error() string { return e.err.Error() }
 func (e *tarParseError) Unwrap() error { return e.err }
 
-func isPAXSparse(h *tar.Header) bool {
-	for k := range h.PAXRecords {
-		if strings.HasPrefix(k, "GNU.sparse.") {
-			return true
-		}
+// sparseWindows returns what store (and verify) call to zero the window
+// bytes of a checkpoint that nothing after it refers to, or nil if want is
+// false or the archive cannot be read at random.
+func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint) error {
+	ra, ok := src.(io.ReaderAt)
+	if !ok || !want || size < 0 {
+		return nil
 	}
-	return false
+	return func(c *gzseek.Checkpoint) error {
+		w, err := gzseek.SparseWindow(ra, size, *c)
+		if err != nil {
+			return fmt.Errorf("index: window of the checkpoint at %d: %w", c.Out, err)
+		}
+		c.Window = w
+		return nil
+	}
 }
 
 // store writes checkpoints, members and block sums into db as they
 // arrive, and the tree collected in tb at the end.
-func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info) error {
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -320,6 +330,11 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 			if !ok {
 				cps = nil
 				continue
+			}
+			if sparse != nil {
+				if err := sparse(&c); err != nil {
+					return err
+				}
 			}
 			val := appendCheckpoint(nil, &c, &codec)
 			if err := cb.Put(u64(c.Out), val); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tarx-dev/tarx/gzseek"
 	"github.com/tarx-dev/tarx/internal/testarchive"
+	bolt "go.etcd.io/bbolt"
 )
 
 // bigEntries returns files alternating text and incompressible data,
@@ -399,5 +400,94 @@ func TestOpen_BrokenArchive(t *testing.T) {
 			}
 			checkNoIndex(t, p)
 		})
+	}
+}
+
+// TestBuild_Jobs checks that a build inflating in parallel writes the
+// same checkpoints and members as a sequential one.
+func TestBuild_Jobs(t *testing.T) {
+	p := writeArchive(t, bigArchive(t, 30<<20))
+	type built struct {
+		info    Info
+		members []*Member
+		cps     [][2][]byte
+	}
+	var got []built
+	for _, jobs := range []int{1, 2} {
+		a, err := Build(context.Background(), p, Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Jobs: jobs}})
+		if err != nil {
+			t.Fatalf("jobs %d: %v", jobs, err)
+		}
+		b := built{info: a.Info(), members: members(t, a)}
+		err = a.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketCheckpoints).ForEach(func(k, v []byte) error {
+				b.cps = append(b.cps, [2][]byte{bytes.Clone(k), bytes.Clone(v)})
+				return nil
+			})
+		})
+		a.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, b)
+	}
+	seq, par := got[0], got[1]
+	if seq.info.Checkpoints < 4 || seq.info.ArchiveSize < 2*gzseek.DefaultChunkSize {
+		t.Fatalf("archive too small to decode in parallel: %d bytes, %d checkpoints", seq.info.ArchiveSize, seq.info.Checkpoints)
+	}
+	if par.info.Checkpoints != seq.info.Checkpoints || par.info.WindowBytes != seq.info.WindowBytes ||
+		par.info.Members != seq.info.Members || par.info.UncompressedSize != seq.info.UncompressedSize {
+		t.Errorf("parallel build info %+v, sequential %+v", par.info, seq.info)
+	}
+	if len(par.cps) != len(seq.cps) {
+		t.Fatalf("%d checkpoints, sequential %d", len(par.cps), len(seq.cps))
+	}
+	for i := range seq.cps {
+		if !bytes.Equal(par.cps[i][0], seq.cps[i][0]) || !bytes.Equal(par.cps[i][1], seq.cps[i][1]) {
+			t.Fatalf("checkpoint %d differs", i)
+		}
+	}
+	if len(par.members) != len(seq.members) {
+		t.Fatalf("%d members, sequential %d", len(par.members), len(seq.members))
+	}
+	for i := range seq.members {
+		if d := diffMember(par.members[i], seq.members[i]); d != "" {
+			t.Fatalf("member %d: %s", i, d)
+		}
+	}
+}
+
+// TestBuild_SparseWindows builds with sparse windows: they must be
+// smaller, every member must read back, and Verify must accept them.
+func TestBuild_SparseWindows(t *testing.T) {
+	entries := bigEntries(6 << 20)
+	p := writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
+	var sizes []int64
+	for _, sparse := range []bool{false, true} {
+		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, SparseWindows: sparse}}
+		a, err := Build(context.Background(), p, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		info := a.Info()
+		if info.SparseWindows != sparse {
+			t.Errorf("Info.SparseWindows = %v, want %v", info.SparseWindows, sparse)
+		}
+		sizes = append(sizes, info.WindowBytes)
+		ms := members(t, a)
+		for i, m := range ms {
+			if got := readMember(t, a, m); !bytes.Equal(got, entries[i].Data) {
+				t.Fatalf("sparse %v: member %s reads back wrong", sparse, m.Name())
+			}
+		}
+		problems, err := a.Verify(context.Background(), nil)
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("sparse %v: Verify: %v %v", sparse, err, problems)
+		}
+	}
+	t.Logf("window bytes: %d full, %d sparse", sizes[0], sizes[1])
+	if sizes[1] >= sizes[0] {
+		t.Errorf("sparse windows take %d bytes, full ones %d", sizes[1], sizes[0])
 	}
 }

@@ -10,7 +10,8 @@
 // Schema (FormatVersion 2). Keys sort as big-endian integers.
 //
 //	meta         "version"  uint32 FormatVersion
-//	             "identity" JSON Identity: size, mtime, SHA-256 of first and last 64 KiB
+//	             "identity" JSON Identity: size, mtime, SHA-256 of first and last 64 KiB,
+//	                        and (optional "etag") the ETag of a remote archive
 //	             "info"     JSON Info: sizes, counts, span, build time
 //	checkpoints  u64 Out -> uvarint In, byte Bit, uvarint Member, byte MemberStart,
 //	                        window (gzseek.WindowCodec: encoding byte + deflate)
@@ -47,6 +48,8 @@
 // superseded bitmaps, and looks names up as extraction cleans them.
 //
 // An index whose identity differs from the archive's, or whose version
-// differs, is rebuilt on open. The package knows nothing of the file
+// differs, is rebuilt on open. A remote archive (remote.go) is read
+// through a remote.Object; its index is found beside it, in the user
+// cache, or built by streaming it once. The package knows nothing of the file
 // system members are extracted into.
 package index

@@ -10,6 +10,7 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/tarx-dev/tarx/gzseek"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -202,7 +203,7 @@ func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := gzseek.Resume(a.f, a.info.ArchiveSize, cp)
+	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
 	if err != nil {
 		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
 	}
@@ -249,6 +250,7 @@ func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
 // reader of its contents, valid until the next call of Open or Close.
 func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 	a := mr.a
+	a.hint(m)
 	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.info.Span {
 		mr.Close()
 		r, err := a.OpenAt(m.HeaderOffset)
@@ -262,12 +264,16 @@ func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 		mr.Close()
 		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
 	}
-	tr := tar.NewReader(cr)
-	hdr, err := tr.Next()
+	tr := tarfmt.NewReader(cr, tarfmt.Options{})
+	e, err := tr.Next()
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		mr.Close()
 		return nil, nil, fmt.Errorf("index: %s: %s: %w", a.info.Archive, m.Header.Name, err)
 	}
+	hdr := &e.Header
 	if hdr.Name != m.Header.Name || hdr.Size != m.Header.Size || hdr.Typeflag != m.Header.Typeflag {
 		mr.Close()
 		return nil, nil, fmt.Errorf("%w: %s: header at offset %d is %q", ErrChecksum, m.Header.Name, m.HeaderOffset, hdr.Name)

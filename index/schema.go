@@ -45,6 +45,9 @@ type Identity struct {
 	Size        int64  `json:"size"`
 	ModTimeNano int64  `json:"mtime_ns"`
 	Fingerprint []byte `json:"fingerprint"` // SHA-256 of the first and last 64 KiB
+	// ETag is the remote object's entity tag, if the index was built from
+	// or matched with one; a local file has none.
+	ETag string `json:"etag,omitempty"`
 }
 
 // Info describes an index and the archive it was built from.
@@ -57,6 +60,7 @@ type Info struct {
 	GzipMembers      int64         `json:"gzip_members"`
 	Checkpoints      int64         `json:"checkpoints"`
 	WindowBytes      int64         `json:"window_bytes"`
+	SparseWindows    bool          `json:"sparse_windows,omitempty"` // window bytes nothing refers to are zero (gzseek.SparseWindow)
 	Members          int64         `json:"members"`
 	TarEnd           int64         `json:"tar_end"`
 	Span             int64         `json:"span"`
@@ -64,6 +68,11 @@ type Info struct {
 	Built            time.Time     `json:"built"`
 	BuildDuration    time.Duration `json:"build_duration_ns"`
 	ToolVersion      string        `json:"tool_version"`
+	// Warnings are GNU tar's warnings about the tar stream (such as "A
+	// lone zero block at 7"), one a line, in the order the build met
+	// them. (A string keeps Info comparable.) Added without a format
+	// change: older indexes read as having none.
+	Warnings string `json:"warnings,omitempty"`
 }
 
 // identityOf computes the identity of the open archive file f.
@@ -73,17 +82,25 @@ func identityOf(f *os.File) (Identity, error) {
 		return Identity{}, err
 	}
 	id := Identity{Size: st.Size(), ModTimeNano: st.ModTime().UnixNano()}
-	h := sha256.New()
-	head := min(id.Size, fingerprintSize)
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, head)); err != nil {
+	if id.Fingerprint, err = fingerprint(f, id.Size); err != nil {
 		return Identity{}, err
 	}
-	tailStart := max(head, id.Size-fingerprintSize)
-	if _, err := io.Copy(h, io.NewSectionReader(f, tailStart, id.Size-tailStart)); err != nil {
-		return Identity{}, err
-	}
-	id.Fingerprint = h.Sum(nil)
 	return id, nil
+}
+
+// fingerprint hashes the first and last 64 KiB of an archive of the given
+// size (the whole of a smaller one).
+func fingerprint(r io.ReaderAt, size int64) ([]byte, error) {
+	h := sha256.New()
+	head := min(size, fingerprintSize)
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, head)); err != nil {
+		return nil, err
+	}
+	tailStart := max(head, size-fingerprintSize)
+	if _, err := io.Copy(h, io.NewSectionReader(r, tailStart, size-tailStart)); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
 // equal reports whether the stored identity a describes the archive b.

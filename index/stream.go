@@ -39,7 +39,7 @@ func Scan(ctx context.Context, r io.Reader, indexPath string, opts BuildOptions)
 			}
 			return nil
 		})
-		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n}, err
+		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n, Warnings: res.warnings}, err
 	}
 	dir := filepath.Dir(indexPath)
 	tmp, err := os.CreateTemp(dir, filepath.Base(indexPath)+".tmp-*")

@@ -74,9 +74,8 @@ func treeKey(p string) []byte {
 	return append(k, base...)
 }
 
-// scratchValue is an entry while the tree is being built: kind, flags
-// (1: a directory member), mtime (seconds, for implied directories), then
-// the sequence numbers.
+// scratchValue is an entry of the tree being built, as finish assembles
+// it from the scratch keys of its path.
 type scratchValue struct {
 	kind  byte
 	dir   bool
@@ -84,34 +83,24 @@ type scratchValue struct {
 	seqs  []int64
 }
 
-func (v *scratchValue) encode() []byte {
-	b := []byte{v.kind, 0}
-	if v.dir {
-		b[1] = 1
-	}
-	b = binary.AppendVarint(b, v.mtime)
-	b = binary.AppendUvarint(b, uint64(len(v.seqs)))
-	for _, s := range v.seqs {
-		b = binary.AppendUvarint(b, uint64(s))
-	}
-	return b
+// The scratch file has, per path P (as treeKey(P)), a key P 0x00 SEQ
+// (SEQ a big-endian uint64) for each member of that path, valued with a
+// flags byte (1: a directory member), and for directories that members
+// are under a key P 0x00 valued with the newest mtime beneath (varint)
+// and the highest sequence number beneath (uvarint). Keys of one path are
+// contiguous, in member order after the directory key, so that a build
+// never reads before it writes a member; directory keys are kept in a
+// small cache while members of the same directories come, and merged
+// into the file when the cache is full or the build ends.
+
+// dirState is what the cache knows of a directory the members are under.
+type dirState struct {
+	mtime  int64
+	maxSeq int64
 }
 
-func decodeScratch(b []byte) (scratchValue, error) {
-	r := recordReader{b: b}
-	var v scratchValue
-	v.kind = r.byte("tree kind")
-	v.dir = r.byte("tree flags") == 1
-	v.mtime = r.varint("tree mtime")
-	n := r.uvarint("tree count")
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		v.seqs = append(v.seqs, int64(r.uvarint("tree seq")))
-	}
-	if r.err == nil && v.kind != entryMember && v.kind != entryImplicit {
-		r.fail("tree kind")
-	}
-	return v, r.err
-}
+// treeDirCache bounds the directories the builder holds in memory.
+const treeDirCache = 4096
 
 // treeBuilder collects the tree during a build.
 type treeBuilder struct {
@@ -120,6 +109,7 @@ type treeBuilder struct {
 	tx      *bolt.Tx
 	b       *bolt.Bucket
 	pending int
+	dirs    map[string]dirState
 	// unsafe counts members whose names extraction refuses (".." or
 	// NUL): they are not in the tree.
 	unsafe int64
@@ -133,7 +123,7 @@ func newTreeBuilder(path string) (*treeBuilder, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &treeBuilder{path: path, db: db}
+	t := &treeBuilder{path: path, db: db, dirs: make(map[string]dirState)}
 	if err := t.begin(); err != nil {
 		t.close()
 		return nil, err
@@ -151,6 +141,7 @@ func (t *treeBuilder) begin() error {
 		tx.Rollback()
 		return err
 	}
+	b.FillPercent = 0.9 // keys come mostly in order
 	t.tx, t.b = tx, b
 	return nil
 }
@@ -165,17 +156,8 @@ func (t *treeBuilder) close() {
 	os.Remove(t.path)
 }
 
-func (t *treeBuilder) get(k []byte) (scratchValue, bool, error) {
-	b := t.b.Get(k)
-	if b == nil {
-		return scratchValue{}, false, nil
-	}
-	v, err := decodeScratch(b)
-	return v, true, err
-}
-
-func (t *treeBuilder) put(k []byte, v *scratchValue) error {
-	if err := t.b.Put(k, v.encode()); err != nil {
+func (t *treeBuilder) put(k, v []byte) error {
+	if err := t.b.Put(k, v); err != nil {
 		return err
 	}
 	t.pending++
@@ -201,46 +183,85 @@ func (t *treeBuilder) add(m *Member) error {
 	if p == "" {
 		return nil // the top directory itself, as "./"
 	}
-	k := treeKey(p)
-	v, _, err := t.get(k)
-	if err != nil {
+	k := binary.BigEndian.AppendUint64(append(treeKey(p), 0), uint64(m.Seq))
+	flags := byte(0)
+	if m.Header.Typeflag == '5' {
+		flags = 1
+	}
+	if err := t.put(k, []byte{flags}); err != nil {
 		return err
 	}
-	v.kind, v.dir = entryMember, m.Header.Typeflag == '5'
-	v.seqs = append(v.seqs, m.Seq)
-	if err := t.put(k, &v); err != nil {
-		return err
-	}
-	// Parents: implied directories where no directory member is, with the
-	// newest mtime beneath. A non-directory member in the way becomes an
-	// implied directory, as a file system would have it.
 	mtime := m.Header.ModTime.Unix()
 	for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
-		k := treeKey(dir)
-		v, found, err := t.get(k)
-		if err != nil {
-			return err
+		st, ok := t.dirs[dir]
+		if !ok && len(t.dirs) >= treeDirCache {
+			if err := t.flushDirs(); err != nil {
+				return err
+			}
 		}
-		switch {
-		case !found:
-			v = scratchValue{kind: entryImplicit, dir: true, mtime: mtime}
-		case v.kind == entryMember && !v.dir:
-			v.kind, v.dir, v.mtime = entryImplicit, true, mtime
-		case v.kind == entryImplicit && v.mtime < mtime:
-			v.mtime = mtime
-		default:
-			continue
+		if !ok || mtime > st.mtime {
+			st.mtime = mtime
 		}
-		if err := t.put(k, &v); err != nil {
+		st.maxSeq = m.Seq
+		t.dirs[dir] = st
+	}
+	return nil
+}
+
+// flushDirs merges the cached directories into the scratch file.
+func (t *treeBuilder) flushDirs() error {
+	for dir, st := range t.dirs {
+		k := append(treeKey(dir), 0)
+		if v := t.b.Get(k); v != nil {
+			old, err := decodeDirState(v)
+			if err != nil {
+				return err
+			}
+			st.mtime = max(st.mtime, old.mtime)
+			st.maxSeq = max(st.maxSeq, old.maxSeq)
+		}
+		v := binary.AppendVarint(nil, st.mtime)
+		if err := t.put(k, binary.AppendUvarint(v, uint64(st.maxSeq))); err != nil {
 			return err
 		}
 	}
+	clear(t.dirs)
 	return nil
+}
+
+func decodeDirState(v []byte) (dirState, error) {
+	r := recordReader{b: v}
+	st := dirState{mtime: r.varint("tree mtime"), maxSeq: int64(r.uvarint("tree seq"))}
+	return st, r.err
+}
+
+// scratchKey splits a scratch key into its path key (DIR 0x00 BASE) and
+// the member's sequence number, -1 for a directory key.
+func scratchKey(k []byte) (pathKey []byte, seq int64, err error) {
+	i := bytes.IndexByte(k, 0)
+	j := -1
+	if i >= 0 {
+		j = bytes.IndexByte(k[i+1:], 0)
+	}
+	if j < 0 {
+		return nil, 0, fmt.Errorf("%w: tree scratch key", ErrFormat)
+	}
+	end := i + 1 + j
+	switch rest := k[end+1:]; len(rest) {
+	case 0:
+		return k[:end], -1, nil
+	case 8:
+		return k[:end], int64(binary.BigEndian.Uint64(rest)), nil
+	}
+	return nil, 0, fmt.Errorf("%w: tree scratch key", ErrFormat)
 }
 
 // finish writes the tree and superseded buckets of the index from the
 // scratch entries, in key order.
 func (t *treeBuilder) finish(dst *bolt.Tx) error {
+	if err := t.flushDirs(); err != nil {
+		return err
+	}
 	if err := t.tx.Commit(); err != nil {
 		t.tx = nil
 		return err
@@ -258,6 +279,11 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 		first  []byte // key of the chunk being filled
 		curDir []byte
 		pk     packer
+		// The path being assembled.
+		cur     []byte
+		v       scratchValue
+		lastDir bool
+		dirSt   *dirState
 	)
 	flush := func() error {
 		if n == 0 {
@@ -267,38 +293,76 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 		raw, n = raw[:0], 0
 		return err
 	}
+	// entry ends the path being assembled: the last member bears it,
+	// unless it is not a directory and members came under it later (a
+	// file system would have made it a directory), or there is none.
+	entry := func() error {
+		if cur == nil {
+			return nil
+		}
+		switch last := len(v.seqs) - 1; {
+		case last >= 0 && (lastDir || dirSt == nil || dirSt.maxSeq < v.seqs[last]):
+			v.kind, v.dir = entryMember, lastDir
+		default:
+			v.kind, v.dir, v.mtime = entryImplicit, true, dirSt.mtime
+		}
+		i := bytes.IndexByte(cur, 0)
+		dir, name := cur[:i], cur[i+1:]
+		if n == treeChunkEntries || !bytes.Equal(dir, curDir) {
+			if err := flush(); err != nil {
+				return err
+			}
+			curDir = append(curDir[:0], dir...)
+		}
+		if n == 0 {
+			first = bytes.Clone(cur)
+		}
+		raw = appendEntry(raw, name, &v)
+		n++
+		// Extraction replaces all but the last member of a path. (A
+		// member that later members make a directory is not superseded:
+		// extraction meets it and the Writer decides.)
+		for _, s := range v.seqs[:max(len(v.seqs)-1, 0)] {
+			sup.add(s)
+		}
+		return nil
+	}
 	err = t.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketTree).ForEach(func(k, val []byte) error {
-			v, err := decodeScratch(val)
+			pathKey, seq, err := scratchKey(k)
 			if err != nil {
 				return err
 			}
-			i := bytes.IndexByte(k, 0)
-			dir, name := k[:i], k[i+1:]
-			if n == treeChunkEntries || !bytes.Equal(dir, curDir) {
-				if err := flush(); err != nil {
+			if !bytes.Equal(pathKey, cur) {
+				if err := entry(); err != nil {
 					return err
 				}
-				curDir = append(curDir[:0], dir...)
+				cur = append(cur[:0], pathKey...)
+				v, lastDir, dirSt = scratchValue{}, false, nil
 			}
-			if n == 0 {
-				first = bytes.Clone(k)
+			if seq < 0 {
+				st, err := decodeDirState(val)
+				if err != nil {
+					return err
+				}
+				dirSt = &st
+				return nil
 			}
-			raw = appendEntry(raw, name, &v)
-			n++
-			// Extraction replaces all but the last member of a path. (A
-			// member that later members make a directory is not
-			// superseded: extraction meets it and the Writer decides.)
-			for _, s := range v.seqs[:max(len(v.seqs)-1, 0)] {
-				sup.add(s)
+			if len(val) != 1 {
+				return fmt.Errorf("%w: tree scratch value", ErrFormat)
 			}
+			v.seqs = append(v.seqs, seq)
+			lastDir = val[0] == 1
 			return nil
 		})
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		err = entry()
 	}
-	if err := flush(); err != nil {
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
 		return err
 	}
 	return sup.write(dst)

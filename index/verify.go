@@ -46,10 +46,12 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 		return problems, err
 	}
 	opts := &BuildOptions{Progress: progress}
-	res, err := pass(ctx, io.NewSectionReader(a.f, 0, a.info.ArchiveSize), a.info.ArchiveSize, a.info.Span, opts,
+	src := io.NewSectionReader(a.ra, 0, a.info.ArchiveSize)
+	sparse := sparseWindows(src, a.info.ArchiveSize, a.info.SparseWindows)
+	res, err := pass(ctx, src, a.info.ArchiveSize, a.info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
 			return view(a.db, func(tx *bolt.Tx) error {
-				return compare(tx, cps, members, blocks, add, addLeftover)
+				return compare(tx, cps, members, blocks, sparse, add, addLeftover)
 			})
 		})
 	if err != nil {
@@ -70,7 +72,7 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 
 // compare checks checkpoints and members from a fresh pass against the
 // index, reading both in order.
-func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, add, addLeftover func(string, ...any)) error {
+func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, sparse func(*gzseek.Checkpoint) error, add, addLeftover func(string, ...any)) error {
 	cc := tx.Bucket(bucketCheckpoints).Cursor()
 	ck, cv := cc.First()
 	codec := &gzseek.WindowCodec{}
@@ -100,6 +102,11 @@ func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, b
 			ck, cv = cc.Next()
 			if err != nil {
 				return err
+			}
+			if sparse != nil {
+				if err := sparse(&c); err != nil {
+					return err
+				}
 			}
 			if stored.Out != c.Out || stored.In != c.In || stored.Bit != c.Bit || stored.Member != c.Member ||
 				stored.MemberStart != c.MemberStart || !bytes.Equal(stored.Window, c.Window) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tarx-dev/tarx/index"
 	"github.com/tarx-dev/tarx/internal/match"
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 	"github.com/urfave/cli/v2"
 )
 
@@ -44,7 +45,7 @@ func catOptionsFrom(c *cli.Context) (catOptions, error) {
 
 // runCat writes the member's contents to standard output.
 func runCat(ctx context.Context, o catOptions) error {
-	return writeMembers(ctx, o.commonOptions, []string{o.name})
+	return writeMembers(ctx, o.commonOptions, []string{o.name}, true)
 }
 
 // checkPatterns returns a usage error if one of patterns is not a valid
@@ -58,8 +59,9 @@ func checkPatterns(patterns []string) error {
 
 // writeMembers writes the contents of the members selected by patterns
 // to standard output in archive order, as tar -xO does. A hard link
-// yields its target's contents.
-func writeMembers(ctx context.Context, o commonOptions, patterns []string) error {
+// writes nothing, as with tar -xO, unless followLinks (tarx cat of one
+// member): then it yields its target's contents.
+func writeMembers(ctx context.Context, o commonOptions, patterns []string, followLinks bool) error {
 	a, err := o.openArchive(ctx)
 	if err != nil {
 		return err
@@ -81,16 +83,19 @@ func writeMembers(ctx context.Context, o commonOptions, patterns []string) error
 	defer mr.Close()
 	for _, m := range picked {
 		if m.Header.Typeflag == tar.TypeLink {
+			if !followLinks {
+				continue
+			}
 			if m, err = linkTarget(a, m); err != nil {
 				return o.errorf(err)
 			}
 			// The target lies before the stream position: a fresh reader.
-			if err := copyMember(a.NewMemberReader(), m, w, true); err != nil {
+			if err := copyMember(a.NewMemberReader(), m, w, true, o.warn); err != nil {
 				return o.errorf(err)
 			}
 			continue
 		}
-		if err := copyMember(mr, m, w, false); err != nil {
+		if err := copyMember(mr, m, w, false, o.warn); err != nil {
 			return o.errorf(err)
 		}
 	}
@@ -106,12 +111,17 @@ func writeMembers(ctx context.Context, o commonOptions, patterns []string) error
 // and a mismatch is reported at their end.
 const verifyFirst = 16 << 20
 
-// copyMember copies a regular member's contents to w.
-func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool) error {
-	switch m.Header.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
-	default:
+// copyMember copies the contents of a member extracted as a regular file
+// to w, with GNU tar's rules: unknown types are regular files (with its
+// notice to warn), continued files fail.
+func copyMember(mr *index.MemberReader, m *index.Member, w io.Writer, closeAfter bool, warn func(string)) error {
+	switch t := m.Header.Typeflag; {
+	case t == tarfmt.TypeMultiVolume:
+		return fmt.Errorf("%s: %s", m.Header.Name, tarfmt.MultiVolumeError)
+	case !tarfmt.Regular(t):
 		return nil
+	case !tarfmt.Known(t):
+		warn(tarfmt.UnknownNotice(m.Header.Name, t))
 	}
 	if closeAfter {
 		defer mr.Close()

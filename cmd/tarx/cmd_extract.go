@@ -147,6 +147,7 @@ func runExtract(ctx context.Context, o extractOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
+	o.track(a)
 	defer a.Close()
 	return extractIndexed(ctx, a, o)
 }
@@ -162,7 +163,7 @@ func (o extractOptions) extractConfig() extract.Options {
 			SameOwner:       os.Geteuid() == 0,
 			Warn:            o.warn,
 		},
-		Report: func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(err.Error())) },
+		Report: func(err error) { fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(err.Error())) },
 	}
 }
 
@@ -208,6 +209,7 @@ func extractCold(ctx context.Context, o extractOptions) error {
 	if err != nil {
 		return o.errorf(err)
 	}
+	o.track(a)
 	defer a.Close()
 	if cerr != nil {
 		return o.errorf(cerr)

@@ -63,7 +63,7 @@ func getOptionsFrom(c *cli.Context) (getOptions, error) {
 // before each.
 func runGet(ctx context.Context, o getOptions) error {
 	if o.toStdout {
-		return writeMembers(ctx, o.commonOptions, o.patterns)
+		return writeMembers(ctx, o.commonOptions, o.patterns, false)
 	}
 	a, err := o.openArchive(ctx)
 	if err != nil {

@@ -67,5 +67,9 @@ func runInfo(ctx context.Context, o infoOptions) error {
 	fmt.Fprintf(w, "index size:        %d (%s, %.2f%% of the archive)\n", info.IndexSize, humanBytes(info.IndexSize), ratio(info.IndexSize))
 	fmt.Fprintf(w, "built:             %s by tarx %s in %s (%.0f MiB/s)\n",
 		info.Built.Local().Format(time.RFC3339), info.ToolVersion, info.BuildDuration.Round(time.Millisecond), rate)
+	if arch, idx := a.Stats(); arch.Requests > 0 {
+		fmt.Fprintf(w, "fetched:           archive %d bytes in %d requests, index %d bytes in %d requests\n",
+			arch.BytesFetched, arch.Requests, idx.BytesFetched, idx.Requests)
+	}
 	return nil
 }

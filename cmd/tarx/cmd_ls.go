@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/match"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,20 +47,15 @@ func lsOptionsFrom(c *cli.Context) (lsOptions, error) {
 	return lsOptions{commonOptions: common, patterns: c.Args().Tail(), long: c.Bool("long"), json: c.Bool("json")}, nil
 }
 
-// runLs lists the members selected, in archive order.
+// runLs lists the members selected, in archive order. A build lists
+// them as it reads them, so that an archive damaged part way lists what
+// comes before the damage, then fails, as tar -t does.
 func runLs(ctx context.Context, o lsOptions) error {
-	a, err := o.openArchive(ctx)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 	w := o.bufferedStdout()
 	defer w.Flush()
 	l := newLister()
 	enc := json.NewEncoder(w)
-	// Select walks the directory tree under each pattern: listing one
-	// directory costs its members, not the archive's.
-	unmatched, err := a.Select(o.patterns, func(mem *index.Member) error {
+	list := func(mem *index.Member) error {
 		switch {
 		case o.json:
 			return enc.Encode(jsonMember(mem))
@@ -69,9 +66,34 @@ func runLs(ctx context.Context, o lsOptions) error {
 			_, err := fmt.Fprintln(w, l.short(&mem.Header))
 			return err
 		}
-	})
+	}
+	sel, err := match.New(o.patterns)
 	if err != nil {
-		return o.errorf(err)
+		return usagef("%v", err)
+	}
+	opts := o.openOptions()
+	streamed := false
+	if !o.json { // JSON needs the CRC-32, known after a member
+		opts.OnMember = func(mem *index.Member, _ io.Reader) error {
+			streamed = true
+			if !sel.Match(mem.Header.Name) {
+				return nil
+			}
+			return list(mem)
+		}
+	}
+	a, err := o.openWith(ctx, opts, index.Open)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	unmatched := sel.Unmatched()
+	if !streamed {
+		// Select walks the directory tree under each pattern: listing
+		// one directory costs its members, not the archive's.
+		if unmatched, err = a.Select(o.patterns, list); err != nil {
+			return o.errorf(err)
+		}
 	}
 	return o.notFound(unmatched)
 }

@@ -41,7 +41,7 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	problems, err := a.Verify(ctx, pb.update)
 	pb.done()
 	for _, p := range problems {
-		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.archive, oneLine(p.Error()))
+		fmt.Fprintf(o.stderr, "tarx: %s: %s\n", o.name, oneLine(p.Error()))
 	}
 	if err != nil {
 		return o.errorf(err)
@@ -51,6 +51,6 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	}
 	info := a.Info()
 	fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
-		o.archive, info.Members, info.GzipMembers, info.Checkpoints)
+		o.name, info.Members, info.GzipMembers, info.Checkpoints)
 	return nil
 }

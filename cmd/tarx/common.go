@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/remote"
 	"github.com/urfave/cli/v2"
 )
 
@@ -17,8 +18,11 @@ import (
 type commonOptions struct {
 	command   string // the command's name, for usage errors
 	archive   string
-	indexPath string // --index
-	noReindex bool   // --no-reindex
+	name      string            // the archive in messages: a location without credentials or query
+	indexPath string            // --index
+	noReindex bool              // --no-reindex
+	remote    remote.Options    // --no-sign-request, --endpoint-url
+	opened    *[]*index.Archive // archives opened, for --stats
 	stdout    io.Writer
 	stderr    io.Writer
 }
@@ -32,11 +36,59 @@ func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, err
 	return commonOptions{
 		command:   c.Command.Name,
 		archive:   c.Args().First(),
+		name:      shown(c.Args().First()),
 		indexPath: c.String("index"),
 		noReindex: c.Bool("no-reindex"),
-		stdout:    c.App.Writer,
-		stderr:    c.App.ErrWriter,
+		remote: remote.Options{
+			NoSignRequest: c.Bool("no-sign-request"),
+			EndpointURL:   c.String("endpoint-url"),
+		},
+		opened: openedArchives(c),
+		stdout: c.App.Writer,
+		stderr: c.App.ErrWriter,
 	}, nil
+}
+
+// shown returns an archive argument fit for messages: a remote location
+// without credentials or query.
+func shown(arg string) string {
+	if !remote.IsRemote(arg) {
+		return arg
+	}
+	if l, err := remote.ParseLocation(arg); err == nil {
+		return l.String()
+	}
+	return "(bad location)"
+}
+
+// openedArchives returns the app's list of opened archives, kept in its
+// metadata for --stats.
+func openedArchives(c *cli.Context) *[]*index.Archive {
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
+	}
+	l, ok := c.App.Metadata["opened"].(*[]*index.Archive)
+	if !ok {
+		l = new([]*index.Archive)
+		c.App.Metadata["opened"] = l
+	}
+	return l
+}
+
+// track remembers an opened archive for --stats.
+func (o commonOptions) track(a *index.Archive) {
+	if o.opened != nil {
+		*o.opened = append(*o.opened, a)
+	}
+}
+
+// printStats reports what the archives opened by the command cost.
+func printStats(c *cli.Context) {
+	for _, a := range *openedArchives(c) {
+		arch, idx := a.Stats()
+		fmt.Fprintf(c.App.ErrWriter, "tarx: stats: %s: archive %d bytes in %d requests, index %d bytes in %d requests\n",
+			a.Info().Archive, arch.BytesFetched, arch.Requests, idx.BytesFetched, idx.Requests)
+	}
 }
 
 // action returns a command's action: build its options from the command
@@ -56,6 +108,7 @@ func (o commonOptions) openOptions() index.Options {
 	return index.Options{
 		IndexPath:    o.indexPath,
 		NoReindex:    o.noReindex,
+		Remote:       o.remote,
 		BuildOptions: o.buildOptions(),
 	}
 }
@@ -69,7 +122,7 @@ func (o commonOptions) buildOptions() index.BuildOptions {
 func (o commonOptions) warn(msg string) { fmt.Fprintf(o.stderr, "tarx: %s\n", msg) }
 
 // errorf returns an error about the archive.
-func (o commonOptions) errorf(err error) error { return fmt.Errorf("%s: %w", o.archive, err) }
+func (o commonOptions) errorf(err error) error { return fmt.Errorf("%s: %w", o.name, err) }
 
 // openArchive opens the archive with its index, building the index if
 // needed.
@@ -87,6 +140,7 @@ func (o commonOptions) openWith(ctx context.Context, opts index.Options, open fu
 	if err != nil {
 		return nil, o.errorf(err)
 	}
+	o.track(a)
 	return a, nil
 }
 
@@ -102,7 +156,7 @@ func (o commonOptions) notFound(missing []string) error {
 		return nil
 	}
 	for _, n := range missing {
-		fmt.Fprintf(o.stderr, "tarx: %s: %s: not found in archive\n", o.archive, n)
+		fmt.Fprintf(o.stderr, "tarx: %s: %s: not found in archive\n", o.name, n)
 	}
 	return &exitError{code: 1}
 }

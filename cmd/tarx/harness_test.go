@@ -60,8 +60,9 @@ func runRole(role string) int {
 	}
 }
 
-// cmdTimeout bounds one tarx command line.
-const cmdTimeout = 45 * time.Second
+// cmdTimeout bounds one tarx command line. TestScale raises it while it
+// runs (it is not parallel, so no other test reads it meanwhile).
+var cmdTimeout = 45 * time.Second
 
 // usageHint is the line tarx adds after a usage error.
 const usageHint = "Try 'tarx --help' for more information."

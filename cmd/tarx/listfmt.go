@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tarx-dev/tarx/internal/tarfmt"
 )
 
 // lister prints member lines the way GNU tar -t and -tv do.
@@ -127,8 +129,8 @@ func (l *lister) long(h *tar.Header) string {
 	switch h.Typeflag {
 	case tar.TypeChar, tar.TypeBlock:
 		size = fmt.Sprintf("%d,%d", h.Devmajor, h.Devminor)
-	case tar.TypeLink, tar.TypeSymlink, tar.TypeDir, tar.TypeFifo:
-		size = "0"
+	case tar.TypeLink:
+		size = "0" // GNU tar reads a hard link's size as 0
 	}
 	pad := len(user) + 1 + len(group) + 1 + len(size)
 	if pad > l.ugsWidth {
@@ -141,8 +143,24 @@ func (l *lister) long(h *tar.Header) string {
 		line += " -> " + l.quote(h.Linkname)
 	case tar.TypeLink:
 		line += " link to " + l.quote(displayName(h.Linkname))
+	case tarfmt.TypeVolume:
+		line += "--Volume Header--"
+	default:
+		if !tarfmt.Known(h.Typeflag) {
+			line += " unknown file type " + l.quoteChar(h.Typeflag)
+		}
 	}
 	return line
+}
+
+// quoteChar quotes a type flag as GNU tar's notes do (gnulib's quote):
+// ‘A’ in a UTF-8 locale, 'A' otherwise, with escapes as in names.
+func (l *lister) quoteChar(t byte) string {
+	s := l.quote(string([]byte{t}))
+	if l.utf8 {
+		return "\u2018" + s + "\u2019"
+	}
+	return "'" + s + "'"
 }
 
 // modeString renders the type and permission bits like ls -l and tar -tv.
@@ -165,6 +183,13 @@ func modeString(h *tar.Header) string {
 		b[0] = 'C'
 	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
 		b[0] = '-'
+		if strings.HasSuffix(h.Name, "/") {
+			b[0] = 'd'
+		}
+	case tarfmt.TypeDumpDir:
+		b[0] = 'd'
+	case tarfmt.TypeVolume, tarfmt.TypeMultiVolume:
+		b[0] = h.Typeflag
 	default:
 		b[0] = '?'
 	}

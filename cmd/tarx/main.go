@@ -101,6 +101,16 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "index", Usage: "index file `PATH` (default: ARCHIVE.tarx, or the user cache directory)"},
 			&cli.BoolFlag{Name: "no-reindex", Usage: "fail instead of rebuilding a stale index"},
+			&cli.BoolFlag{Name: "no-sign-request", Usage: "read s3:// archives anonymously (public buckets)"},
+			&cli.StringFlag{Name: "endpoint-url", Usage: "S3 endpoint `URL` for an S3-compatible store (path-style; AWS_ENDPOINT_URL works too)"},
+			&cli.BoolFlag{Name: "stats", Usage: "print the bytes fetched and requests made for a remote archive and its index"},
+		},
+		Metadata: map[string]any{},
+		After: func(c *cli.Context) error {
+			if c.Bool("stats") {
+				printStats(c)
+			}
+			return nil
 		},
 		Commands: []*cli.Command{
 			indexCommand(), lsCommand(), getCommand(), catCommand(),

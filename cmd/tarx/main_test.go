@@ -92,7 +92,9 @@ func TestRun_Errors(t *testing.T) {
 				args[i] = strings.Replace(a, "DIR", dir, 1)
 			}
 			r := runTarx(t, args...)
-			if r.stdout != "" {
+			// A damaged archive lists the members before the damage
+			// (as tar -t does); the others list nothing.
+			if r.stdout != "" && tt.file != truncated {
 				t.Errorf("stdout %q", r.stdout)
 			}
 			checkOneLine(t, r, 1, "", tt.file)

@@ -84,6 +84,11 @@ func TestScale(t *testing.T) {
 	requireGNUTar(t)
 	t.Setenv("TZ", "UTC")
 	t.Setenv("LC_ALL", "C")
+	// 200,000 members under the race detector on 2 cores: minutes, not
+	// seconds, for the index build and the extraction.
+	old := cmdTimeout
+	cmdTimeout = 10 * time.Minute
+	t.Cleanup(func() { cmdTimeout = old })
 	dir := memTempDir(t)
 	p := filepath.Join(dir, "big.tar.gz")
 	d007 := writeScaleArchive(t, p, scaleMembers)

@@ -25,4 +25,13 @@
 //     and Read has copied everything out, the last 32 KiB slide to the front.
 //   - The fast loop runs while at least 8 input bytes and 258 bytes of output
 //     room remain; it reads the tables and buffers through local variables.
+//   - For a parallel first pass, MarkerDecoder decodes from a block boundary
+//     whose 32 KiB of history are unknown, into uint16 symbols where
+//     MarkerBase+i stands for byte i of that window, one block per call; and
+//     BlockFinder finds candidate boundaries (dynamic headers that are valid
+//     in full, stored blocks with LEN == ^NLEN) in data that starts at an
+//     unknown bit. MarkerDecoder shares the input, header and table code but
+//     has its own symbol loop: a loop generic over the output type would put
+//     the byte decoder's fast path at risk for a mode used only briefly at
+//     the start of each chunk.
 package inflate

@@ -102,9 +102,7 @@ func (d *Decoder) Reset(br *bufio.Reader, opts Options) {
 	if d.out == nil {
 		d.out = make([]byte, bufferEnd+outSlack)
 	}
-	d.br = br
-	d.in, d.ip, d.consumed, d.inErr = nil, 0, 0, nil
-	d.bits, d.nb = 0, 0
+	d.resetInput(br, opts.StartBit)
 	w := opts.Window
 	if len(w) > histSize {
 		w = w[len(w)-histSize:]
@@ -112,10 +110,19 @@ func (d *Decoder) Reset(br *bufio.Reader, opts Options) {
 	d.wp = copy(d.out, w)
 	d.rp = d.wp
 	d.outBase = -int64(d.wp)
+	d.onBlockEnd = opts.OnBlockEnd
+}
+
+// resetInput makes d read a new stream from br, starting startBit bits
+// into its first byte, at a block header.
+func (d *Decoder) resetInput(br *bufio.Reader, startBit uint8) {
+	d.br = br
+	d.in, d.ip, d.consumed, d.inErr = nil, 0, 0, nil
+	d.bits, d.nb = 0, 0
 	d.state, d.final, d.storedLeft, d.blockStart = stateStart, false, 0, 0
 	d.lit, d.dist, d.err = nil, nil, nil
-	d.startBit = opts.StartBit
-	d.onBlockEnd = opts.OnBlockEnd
+	d.startBit = startBit
+	d.onBlockEnd = nil
 }
 
 // Read reads decompressed data into p. It returns io.EOF once all output
@@ -384,44 +391,59 @@ func (d *Decoder) blockEnd() error {
 // slowSymbol decodes one literal, end of block or length/distance pair,
 // loading input a byte at a time as needed. It needs maxMatch bytes of room.
 func (d *Decoder) slowSymbol() (eob bool, err error) {
-	e, err := d.slowLookup(d.lit[:], litBits)
-	if err != nil {
-		return false, err
-	}
-	n := uint(e & 31)
+	lit, length, dist, err := d.slowCode()
 	switch {
-	case e&flagLit != 0:
-		d.drop(n)
-		d.out[d.wp] = byte(e >> 16)
+	case err != nil:
+		return false, err
+	case lit >= 0:
+		d.out[d.wp] = byte(lit)
 		d.wp++
 		return false, nil
-	case e&flagExc != 0:
-		if e>>16 != 0 {
-			return false, d.dataError()
-		}
-		d.drop(n)
+	case length == 0:
 		return true, nil
-	}
-	length := int(e>>16) + int(d.bits&(1<<n-1)>>(e>>8&15))
-	d.drop(n)
-	if e, err = d.slowLookup(d.dist[:], distBits); err != nil {
-		return false, err
-	}
-	if e&flagExc != 0 {
+	case dist > d.wp:
 		return false, d.dataError()
 	}
-	n = uint(e & 31)
-	dist := int(e>>16) + int(d.bits&(1<<n-1)>>(e>>8&15))
-	if dist > d.wp {
-		return false, d.dataError()
-	}
-	d.drop(n)
 	out := d.out[d.wp-dist : d.wp+length]
 	for i := range length {
 		out[dist+i] = out[i]
 	}
 	d.wp += length
 	return false, nil
+}
+
+// slowCode decodes one literal (lit >= 0), end of block (lit < 0, length
+// 0) or length/distance pair (lit < 0), loading input a byte at a time as
+// needed. The caller checks the distance against its output.
+func (d *Decoder) slowCode() (lit, length, dist int, err error) {
+	e, err := d.slowLookup(d.lit[:], litBits)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	n := uint(e & 31)
+	switch {
+	case e&flagLit != 0:
+		d.drop(n)
+		return int(byte(e >> 16)), 0, 0, nil
+	case e&flagExc != 0:
+		if e>>16 != 0 {
+			return 0, 0, 0, d.dataError()
+		}
+		d.drop(n)
+		return -1, 0, 0, nil
+	}
+	length = int(e>>16) + int(d.bits&(1<<n-1)>>(e>>8&15))
+	d.drop(n)
+	if e, err = d.slowLookup(d.dist[:], distBits); err != nil {
+		return 0, 0, 0, err
+	}
+	if e&flagExc != 0 {
+		return 0, 0, 0, d.dataError()
+	}
+	n = uint(e & 31)
+	dist = int(e>>16) + int(d.bits&(1<<n-1)>>(e>>8&15))
+	d.drop(n)
+	return -1, length, dist, nil
 }
 
 // slowLookup returns the table entry for the next code, loading input a

@@ -8,7 +8,9 @@
 // the same with real compressors such as pigz, bgzip or zopfli.
 // [WriteTree] materializes entries on disk so that [TarTool] can archive
 // them with GNU tar or bsdtar, and [GNUSparse] makes sparse archives with
-// GNU tar.
+// GNU tar. [RawTar] writes tar streams byte by byte, for what archive/tar
+// cannot write, and [GNUCases] are such streams that GNU tar reads and
+// archive/tar refuses or misreads (issue 13).
 //
 // Helpers that need a program that is not installed skip the test with
 // tb.Skip. Helpers report other failures with tb.Fatal, so they must be

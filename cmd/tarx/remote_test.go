@@ -1,0 +1,133 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tarx-dev/tarx/internal/testarchive"
+	"github.com/tarx-dev/tarx/internal/testserver"
+	"github.com/tarx-dev/tarx/remote"
+)
+
+// serveDir serves dir on loopback with net/http and returns its URL.
+func serveDir(t *testing.T, dir string) string {
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// statsLine matches what --stats prints.
+var statsLine = regexp.MustCompile(`tarx: stats: (\S+): archive (\d+) bytes in (\d+) requests, index (\d+) bytes in (\d+) requests`)
+
+func TestRemote_Commands(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, entries := smallArchive(t)
+	base := serveDir(t, filepath.Dir(p))
+	url := base + "/" + filepath.Base(p)
+	secret := url + "?X-Amz-Signature=SECRET"
+
+	r := runTarx(t, "ls", secret, "--stats")
+	if r.code != 0 {
+		t.Fatalf("%v", r)
+	}
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[1] != url || strings.Contains(r.stderr, "SECRET") {
+		t.Errorf("ls --stats: stderr %q", r.stderr)
+	}
+	if n := strings.Count(r.stdout, "\n"); n != len(entries) {
+		t.Errorf("ls listed %d names, want %d", n, len(entries))
+	}
+
+	name, want := uniqueMember(entries)
+	r = runTarx(t, "--stats", "get", url, name, "-O")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("get -O: %v, %d bytes", r, len(r.stdout))
+	}
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[3] == "0" || m[4] != "0" {
+		t.Errorf("get --stats (index cached, so none fetched): %q", r.stderr)
+	}
+
+	r = mustRun(t, "info", url)
+	if !strings.Contains(r.stdout, "archive:           "+url) || !strings.Contains(r.stdout, "fetched:           archive ") {
+		t.Errorf("info:\n%s", r.stdout)
+	}
+
+	dir := t.TempDir()
+	mustRun(t, "extract", url, "-C", dir)
+	got, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("extracted %s: %v", name, err)
+	}
+
+	r = runTarx(t, "ls", base+"/missing.tar.gz?token=SECRET")
+	checkOneLine(t, r, 1, base+"/missing.tar.gz: ", "not found", "HTTP 404")
+	if strings.Contains(r.stderr, "SECRET") {
+		t.Errorf("message shows the query: %q", r.stderr)
+	}
+
+	r = runTarx(t, "index", url, "--upload")
+	checkOneLine(t, r, 2, "index: --upload needs an s3://")
+}
+
+func TestRemote_S3(t *testing.T) {
+	endpoint := testserver.S3(t, "data")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, entries := smallArchive(t)
+	gz, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, loc := range []string{"s3://data/a.tar.gz", "s3://" + testserver.PublicBucket + "/a.tar.gz"} {
+		if err := remote.Put(t.Context(), loc, bytes.NewReader(gz), int64(len(gz)), remote.Options{EndpointURL: endpoint}); err != nil {
+			t.Fatalf("put %s: %v", loc, err)
+		}
+	}
+	name, want := uniqueMember(entries)
+
+	r := mustRun(t, "--endpoint-url", endpoint, "index", "s3://data/a.tar.gz", "--upload")
+	if !strings.Contains(r.stdout, "index uploaded to s3://data/a.tar.gz.tarx") {
+		t.Fatalf("index --upload: %q", r.stdout)
+	}
+	// A reader with an empty cache finds the uploaded index (AWS_ENDPOINT_URL
+	// instead of the flag).
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("AWS_ENDPOINT_URL", endpoint)
+	r = runTarx(t, "--stats", "get", "s3://data/a.tar.gz", name, "-O")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("get -O: %v", r)
+	}
+	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[4] == "0" {
+		t.Errorf("get did not fetch the uploaded index: %q", r.stderr)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "")
+
+	// Anonymous: the public bucket reads, the other is refused in one line.
+	r = mustRun(t, "--no-sign-request", "--endpoint-url", endpoint, "cat", "s3://public/a.tar.gz", name)
+	if r.stdout != string(want) {
+		t.Fatalf("anonymous cat: %d bytes", len(r.stdout))
+	}
+	r = runTarx(t, "--no-sign-request", "--endpoint-url", endpoint, "ls", "s3://data/a.tar.gz")
+	checkOneLine(t, r, 1, "s3://data/a.tar.gz: ", "access denied", "HTTP 403")
+}
+
+// uniqueMember returns a regular member with contents whose name occurs once.
+func uniqueMember(entries []testarchive.Entry) (string, []byte) {
+	seen := map[string]int{}
+	for _, e := range entries {
+		seen[e.Header.Name]++
+	}
+	var name string
+	var data []byte
+	for _, e := range entries {
+		if e.Header.Typeflag == tar.TypeReg && len(e.Data) > 0 && seen[e.Header.Name] == 1 {
+			name, data = e.Header.Name, e.Data
+		}
+	}
+	return name, data
+}

@@ -1,0 +1,142 @@
+package tarfmt
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"time"
+)
+
+// blockSize is the size of a tar block.
+const blockSize = 512
+
+// Offsets of the fields of a tar header block.
+const (
+	offName      = 0
+	offMode      = 100
+	offUID       = 108
+	offGID       = 116
+	offSize      = 124
+	offMtime     = 136
+	offChksum    = 148
+	offType      = 156
+	offLinkname  = 157
+	offMagic     = 257
+	offUname     = 265
+	offGname     = 297
+	offDevmajor  = 329
+	offDevminor  = 337
+	offPrefix    = 345 // USTAR; GNU puts atime and ctime here
+	offGNUAtime  = 345
+	offGNUCtime  = 357
+	offGNUSparse = 386 // 4 entries of offset and size, 12 bytes each
+	offGNUIsExt  = 482
+	offGNUReal   = 483
+	offStarAtime = 476
+	offStarCtime = 488
+)
+
+var (
+	magicUSTAR = []byte("ustar\x00")   // POSIX; the version is not checked
+	magicGNU   = []byte("ustar  \x00") // old GNU, magic and version together
+)
+
+type block [blockSize]byte
+
+func (b *block) field(off, n int) []byte { return b[off : off+n] }
+
+func (b *block) isZero() bool { return *b == block{} }
+
+// checksum verifies the header checksum as GNU tar does: the recorded
+// value may be the unsigned or the signed sum of the bytes, with the
+// checksum field counted as blanks.
+func (b *block) checksum() error {
+	var unsigned, signed int64
+	for i, c := range b {
+		if i >= offChksum && i < offChksum+8 {
+			c = ' '
+		}
+		unsigned += int64(c)
+		signed += int64(int8(c))
+	}
+	rec, err := parseNumber(b.field(offChksum, 8), true, "checksum")
+	if err != nil || (rec != unsigned && rec != signed) {
+		return fmt.Errorf("%w: checksum mismatch", ErrHeader)
+	}
+	return nil
+}
+
+// format tells the dialect of a header from its magic.
+func (b *block) format() tar.Format {
+	m := b.field(offMagic, 8)
+	switch {
+	case bytes.Equal(m, magicGNU):
+		return tar.FormatGNU
+	case bytes.Equal(m[:6], magicUSTAR):
+		return tar.FormatUSTAR
+	}
+	return tar.FormatUnknown // V7
+}
+
+// isStar reports whether a USTAR header is star's, with atime and ctime
+// after a shorter prefix (GNU tar's test).
+func (b *block) isStar() bool {
+	oct := func(c byte) bool { return c >= '0' && c <= '7' }
+	return b[offPrefix+130] == 0 && oct(b[offStarAtime]) && b[offStarAtime+11] == ' ' &&
+		oct(b[offStarCtime]) && b[offStarCtime+11] == ' '
+}
+
+// number parses the numeric field at off.
+func (b *block) number(off, n int, what string) (int64, error) {
+	return parseNumber(b.field(off, n), false, what)
+}
+
+// decode fills h from the header block, as GNU tar's decode_header does.
+func (b *block) decode(h *tar.Header) error {
+	h.Typeflag = b[offType]
+	f := b.format()
+	h.Format = f
+	var err error
+	num := func(off, n int, what string) int64 {
+		v, e := b.number(off, n, what)
+		if e != nil && err == nil {
+			err = e
+		}
+		return v
+	}
+	name := parseString(b.field(offName, 100))
+	if f == tar.FormatUSTAR {
+		if p := parseString(b.field(offPrefix, 155)); p != "" {
+			name = p + "/" + name
+		}
+	}
+	h.Name = name
+	h.Linkname = parseString(b.field(offLinkname, 100))
+	h.Mode = num(offMode, 8, "mode")
+	h.Uid = int(num(offUID, 8, "uid"))
+	h.Gid = int(num(offGID, 8, "gid"))
+	h.ModTime = time.Unix(num(offMtime, 12, "mtime"), 0)
+	if f == tar.FormatUnknown { // V7: no user or group names
+		return err
+	}
+	h.Uname = parseString(b.field(offUname, 32))
+	h.Gname = parseString(b.field(offGname, 32))
+	if h.Typeflag == tar.TypeChar || h.Typeflag == tar.TypeBlock {
+		h.Devmajor = num(offDevmajor, 8, "devmajor")
+		h.Devminor = num(offDevminor, 8, "devminor")
+	}
+	// Access and change times are informational: a bad one is ignored.
+	optTime := func(off int) time.Time {
+		if v, e := b.number(off, 12, "time"); e == nil && v != 0 {
+			return time.Unix(v, 0)
+		}
+		return time.Time{}
+	}
+	switch {
+	case f == tar.FormatGNU:
+		h.AccessTime, h.ChangeTime = optTime(offGNUAtime), optTime(offGNUCtime)
+	case b.isStar():
+		h.AccessTime, h.ChangeTime = optTime(offStarAtime), optTime(offStarCtime)
+	}
+	return err
+}

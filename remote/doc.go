@@ -1,0 +1,33 @@
+// Package remote opens an archive's location — a local path, an http:// or
+// https:// URL, or s3://BUCKET/KEY — as an io.ReaderAt with an identity
+// (size, ETag, Last-Modified and a display name free of credentials). It
+// knows nothing of gzip or tar.
+//
+// Design. An Object splits the remote object into fixed-size blocks held in
+// a bounded least-recently-used cache. ReadAt waits for the blocks it
+// touches; a missing run of blocks is fetched by one range request, so
+// concurrent readers have several ranges in flight (up to
+// Options.MaxRequests) over one reused connection pool. A reader that moves
+// from block to block is detected and the blocks ahead of it are fetched
+// before it asks (read-ahead grows with the run, up to Options.ReadAhead
+// blocks). Stream reads sequentially without the cache, for a one-pass index
+// build.
+//
+// Every body is read through one resumable reader: a dropped connection or a
+// body that stalls for Options.StallTimeout is re-requested from the byte it
+// stopped at; connection errors, 429 (honouring Retry-After) and 5xx are
+// retried with exponential backoff and full jitter, bounded by
+// Options.Retries attempts and Options.RetryTime. Every request after the
+// first is conditional on the identity the first one saw (If-Match on a
+// strong ETag, else If-Unmodified-Since), and every response's validators
+// and Content-Range are checked against it, so an object replaced while it
+// is read fails with ErrChanged instead of handing back a mix of old and
+// new bytes. A server that answers a range request with the whole body is
+// reported as ErrNoRange by ReadAt; Stream still reads it once.
+//
+// The block cache, read-ahead and resumption are written here because
+// net/http and the AWS SDK read whole bodies: neither resumes one nor caches
+// ranges. S3 goes through github.com/aws/aws-sdk-go-v2 (credential chain,
+// region, signing); its own retryer is turned off for reads so that one
+// policy, ours, covers both protocols and resumption.
+package remote

@@ -1,0 +1,262 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// httpBackend reads an object over HTTP(S) with range requests.
+type httpBackend struct {
+	client *http.Client
+	tr     *http.Transport // ours, closed with the Object; nil if given
+	url    string          // with credentials and query: never in messages
+	name   string
+}
+
+func newHTTP(loc Location, opts *Options, st *counters) *httpBackend {
+	h := &httpBackend{url: loc.URL.String(), name: loc.String()}
+	base := opts.Transport
+	if base == nil {
+		h.tr = newTransport(opts)
+		base = h.tr
+	}
+	h.client = &http.Client{Transport: &countingTransport{base: base, st: st}}
+	return h
+}
+
+// newTransport returns a connection pool sized for Options.MaxRequests,
+// with the connect and response timeouts.
+func newTransport(opts *Options) *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: opts.connectTimeout(), KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   opts.connectTimeout(),
+		ResponseHeaderTimeout: opts.stallTimeout(),
+		MaxIdleConns:          2 * opts.maxRequests(),
+		MaxIdleConnsPerHost:   opts.maxRequests(),
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+func (h *httpBackend) close() {
+	if h.tr != nil {
+		h.tr.CloseIdleConnections()
+	}
+}
+
+func (h *httpBackend) newRequest(ctx context.Context) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrLocation, h.name)
+	}
+	// The bytes as stored: never a transfer-compressed variant.
+	req.Header.Set("Accept-Encoding", "identity")
+	return req, nil
+}
+
+// do sends req; a failure without a response is retryable unless it is a
+// certificate error. The *url.Error's URL (with query) is left out.
+func (h *httpBackend) do(req *http.Request) (*http.Response, error) {
+	resp, err := h.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if req.Context().Err() != nil {
+			return nil, req.Context().Err()
+		}
+		return nil, transportError(fmt.Errorf("remote: %s: %w", h.name, err))
+	}
+	return resp, nil
+}
+
+func (h *httpBackend) stat(ctx context.Context, want int64) (Identity, []byte, bool, error) {
+	req, err := h.newRequest(ctx)
+	if err != nil {
+		return Identity{}, nil, false, err
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=0-%d", want-1))
+	resp, err := h.do(req)
+	if err != nil {
+		return Identity{}, nil, false, err
+	}
+	defer resp.Body.Close()
+	id := Identity{Name: h.name, Size: -1, ETag: resp.Header.Get("ETag")}
+	if lm, err := http.ParseTime(resp.Header.Get("Last-Modified")); err == nil {
+		id.LastModified = lm
+	}
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		start, end, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil || start != 0 || total < 0 {
+			return id, nil, false, fmt.Errorf("remote: %s: bad Content-Range %q", h.name, resp.Header.Get("Content-Range"))
+		}
+		id.Size = total
+		head := make([]byte, end-start+1)
+		if _, err := io.ReadFull(resp.Body, head); err != nil {
+			head = nil // fetched again on demand
+		}
+		return id, head, true, nil
+	case http.StatusOK:
+		// The whole body follows: the server ignores ranges (or the
+		// object is empty, when there is nothing to range over).
+		id.Size = resp.ContentLength
+		return id, nil, id.Size == 0, nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		// An empty object: "bytes */0".
+		if _, _, total, err := parseContentRange(resp.Header.Get("Content-Range")); err == nil && total == 0 {
+			id.Size = 0
+			return id, nil, true, nil
+		}
+	}
+	return id, nil, false, statusError(h.name, resp.StatusCode, resp.Header.Get("Retry-After"))
+}
+
+func (h *httpBackend) get(ctx context.Context, r getRequest) (io.ReadCloser, error) {
+	req, err := h.newRequest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r.ranged {
+		if r.end >= 0 {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", r.off, r.end-1))
+		} else {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", r.off))
+		}
+	}
+	setConditions(req.Header, r.id)
+	resp, err := h.do(req)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (io.ReadCloser, error) {
+		resp.Body.Close()
+		return nil, err
+	}
+	if err := checkValidators(h.name, r.id, resp.Header); err != nil {
+		return fail(err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && r.ranged:
+		start, _, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		if err != nil || start != r.off {
+			return fail(fmt.Errorf("remote: %s: Content-Range %q does not answer bytes %d-", h.name, resp.Header.Get("Content-Range"), r.off))
+		}
+		if total >= 0 && total != r.id.Size {
+			return fail(fmt.Errorf("%w: %s: size %d, was %d", ErrChanged, h.name, total, r.id.Size))
+		}
+		return resp.Body, nil
+	case resp.StatusCode == http.StatusOK && r.ranged:
+		return fail(fmt.Errorf("%w: %s (answered 200 to a range request)", ErrNoRange, h.name))
+	case resp.StatusCode == http.StatusOK:
+		if resp.ContentLength >= 0 && r.id.Size >= 0 && resp.ContentLength != r.id.Size {
+			return fail(fmt.Errorf("%w: %s: size %d, was %d", ErrChanged, h.name, resp.ContentLength, r.id.Size))
+		}
+		// No ranges: skip to off in the full body.
+		if _, err := io.CopyN(io.Discard, resp.Body, r.off); err != nil {
+			return fail(&retryableError{err: fmt.Errorf("remote: %s: skipping to byte %d: %w", h.name, r.off, err)})
+		}
+		return resp.Body, nil
+	}
+	return fail(statusError(h.name, resp.StatusCode, resp.Header.Get("Retry-After")))
+}
+
+// setConditions makes a request conditional on the identity: If-Match on a
+// strong ETag (a weak one never matches), else If-Unmodified-Since.
+func setConditions(h http.Header, id *Identity) {
+	if id.ETag != "" && !strings.HasPrefix(id.ETag, "W/") {
+		h.Set("If-Match", id.ETag)
+	} else if !id.LastModified.IsZero() {
+		h.Set("If-Unmodified-Since", id.LastModified.UTC().Format(http.TimeFormat))
+	}
+}
+
+// checkValidators fails with ErrChanged if a response's ETag or
+// Last-Modified differ from the identity's: a server may ignore the
+// conditions.
+func checkValidators(name string, id *Identity, h http.Header) error {
+	if et := h.Get("ETag"); et != "" && id.ETag != "" && et != id.ETag {
+		return fmt.Errorf("%w: %s: ETag %s, was %s", ErrChanged, name, et, id.ETag)
+	}
+	if lm, err := http.ParseTime(h.Get("Last-Modified")); err == nil && !id.LastModified.IsZero() && !lm.Equal(id.LastModified) {
+		return fmt.Errorf("%w: %s: Last-Modified %s, was %s", ErrChanged, name,
+			lm.UTC().Format(http.TimeFormat), id.LastModified.UTC().Format(http.TimeFormat))
+	}
+	return nil
+}
+
+// parseContentRange parses "bytes START-END/TOTAL" or "bytes */TOTAL"
+// (start and end -1); TOTAL "*" gives -1.
+func parseContentRange(s string) (start, end, total int64, err error) {
+	bad := func() (int64, int64, int64, error) {
+		return 0, 0, 0, fmt.Errorf("remote: bad Content-Range %q", s)
+	}
+	rest, ok := strings.CutPrefix(s, "bytes ")
+	if !ok {
+		return bad()
+	}
+	rng, tot, ok := strings.Cut(strings.TrimSpace(rest), "/")
+	if !ok {
+		return bad()
+	}
+	total = -1
+	if tot != "*" {
+		if total, err = strconv.ParseInt(tot, 10, 64); err != nil || total < 0 {
+			return bad()
+		}
+	}
+	if rng == "*" {
+		if total < 0 {
+			return bad()
+		}
+		return -1, -1, total, nil
+	}
+	a, b, ok := strings.Cut(rng, "-")
+	if !ok {
+		return bad()
+	}
+	if start, err = strconv.ParseInt(a, 10, 64); err != nil || start < 0 {
+		return bad()
+	}
+	if end, err = strconv.ParseInt(b, 10, 64); err != nil || end < start || (total >= 0 && end >= total) {
+		return bad()
+	}
+	return start, end, total, nil
+}
+
+// countingTransport counts requests and the body bytes of their responses.
+type countingTransport struct {
+	base http.RoundTripper
+	st   *counters
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.st.requests.Add(1)
+	resp, err := t.base.RoundTrip(req)
+	if err == nil && resp.Body != nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, st: t.st}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	st *counters
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.st.bytes.Add(int64(n))
+	return n, err
+}

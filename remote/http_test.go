@@ -1,0 +1,471 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// readAll reads the whole object with ReadAt in pieces of n bytes.
+func readAll(t *testing.T, o *Object, n int) []byte {
+	t.Helper()
+	var out []byte
+	buf := make([]byte, n)
+	for off := int64(0); ; off += int64(n) {
+		k, err := o.ReadAt(buf, off)
+		out = append(out, buf[:k]...)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("ReadAt(%d): %v", off, err)
+		}
+	}
+}
+
+func TestOpen_Identity(t *testing.T) {
+	data := randomBytes(100_000, 1)
+	s := newServer(t, data)
+	o := mustOpen(t, strings.Replace(s.url(), "http://", "http://user:secret@", 1)+"?X-Amz-Signature=abc", fast())
+	id := o.Identity()
+	_, etag, mod := s.obj.get()
+	if id.Size != int64(len(data)) || id.ETag != etag || !id.LastModified.Equal(mod) {
+		t.Errorf("identity %+v, want size %d etag %s mtime %v", id, len(data), etag, mod)
+	}
+	if id.Name != s.url() {
+		t.Errorf("name %q, want %q (no credentials, no query)", id.Name, s.url())
+	}
+	if st := o.Stats(); st.Requests != 1 {
+		t.Errorf("open made %d requests, want 1", st.Requests)
+	}
+}
+
+func TestReadAt_Sequential(t *testing.T) {
+	data := randomBytes(1_000_000, 2)
+	blocks := int64(len(data)+4095) / 4096
+	for _, tt := range []struct {
+		cache       int64
+		maxRequests int64
+	}{
+		{cache: 64 << 10, maxRequests: blocks / 3}, // read-ahead of 8 blocks
+		{cache: 8 << 10, maxRequests: blocks},      // two blocks: read-ahead of 1
+	} {
+		t.Run(fmt.Sprint(tt.cache), func(t *testing.T) {
+			s := newServer(t, data)
+			opts := fast()
+			opts.CacheSize = tt.cache
+			o := mustOpen(t, s.url(), opts)
+			got := readAll(t, o, 1000)
+			if !bytes.Equal(got, data) {
+				t.Fatal("bytes differ")
+			}
+			st := o.Stats()
+			if st.BytesFetched != int64(len(data)) {
+				t.Errorf("fetched %d bytes, want %d (each block once)", st.BytesFetched, len(data))
+			}
+			if st.Requests > tt.maxRequests {
+				t.Errorf("%d requests for %d blocks, want at most %d", st.Requests, blocks, tt.maxRequests)
+			}
+			o.mu.Lock()
+			cached := o.lru.Len()
+			o.mu.Unlock()
+			if cached > o.opts.cacheBlocks() {
+				t.Errorf("%d blocks cached, bound %d", cached, o.opts.cacheBlocks())
+			}
+		})
+	}
+}
+
+func TestReadAt_RandomConcurrent(t *testing.T) {
+	data := randomBytes(2_000_000, 3)
+	s := newServer(t, data)
+	opts := fast()
+	opts.CacheSize = 32 << 10 // evict constantly
+	o := mustOpen(t, s.url(), opts)
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Go(func() {
+			r := randomBytes(800, uint64(w+10))
+			for i := 0; i < 200; i++ {
+				off := (int64(r[i*2])<<16 | int64(r[i*2+1])<<8 | int64(r[i*4%800])) % int64(len(data))
+				n := 1 + int(r[i])*40
+				buf := make([]byte, n)
+				k, err := o.ReadAt(buf, off)
+				if err != nil && !(err == io.EOF && off+int64(k) == int64(len(data))) {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(buf[:k], data[off:off+int64(k)]) {
+					errs <- errors.New("wrong bytes")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestReadAt_OneRandomRead(t *testing.T) {
+	// A read of one block by a reader with no history fetches that block.
+	data := randomBytes(1_000_000, 4)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	before := o.Stats()
+	buf := make([]byte, 100)
+	if _, err := o.ReadAt(buf, 500_000); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf, data[500_000:500_100]) {
+		t.Fatal("wrong bytes")
+	}
+	st := o.Stats()
+	if got := st.BytesFetched - before.BytesFetched; got != 4096 {
+		t.Errorf("fetched %d bytes for a 100-byte read, want one block (4096)", got)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	data := randomBytes(300_000, 5)
+	tests := []struct {
+		name    string
+		faults  func(s *server) []fault
+		wantErr error // nil: the read succeeds
+		check   func(t *testing.T, s *server, o *Object, took time.Duration)
+	}{
+		{
+			name:   "connection dropped mid-body",
+			faults: func(s *server) []fault { return []fault{s.drop(10_000, 2, 3, 5)} },
+			check: func(t *testing.T, s *server, o *Object, _ time.Duration) {
+				// A resumed request asks for the rest, not the whole range again.
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if len(s.ranges) < 4 || s.ranges[1] == s.ranges[2] {
+					t.Errorf("ranges %q: the request after the drop did not resume", s.ranges)
+				}
+			},
+		},
+		{
+			name:   "503 then success",
+			faults: func(s *server) []fault { return []fault{status(503, nil, 2, 3, 4)} },
+		},
+		{
+			name: "429 with Retry-After",
+			faults: func(s *server) []fault {
+				return []fault{status(http.StatusTooManyRequests, map[string]string{"Retry-After": "1"}, 2)}
+			},
+			check: func(t *testing.T, _ *server, _ *Object, took time.Duration) {
+				if took < time.Second {
+					t.Errorf("read took %v: Retry-After 1 not honoured", took)
+				}
+			},
+		},
+		{
+			name:    "503 forever",
+			faults:  func(s *server) []fault { return []fault{status(503, nil, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)} },
+			wantErr: errors.New("HTTP 503"),
+			check: func(t *testing.T, s *server, _ *Object, _ time.Duration) {
+				if n := s.requests.Load(); n != 1+1+8 {
+					t.Errorf("%d requests: want open, 1 try and 8 retries", n)
+				}
+			},
+		},
+		{
+			name:   "stalled body, resumed",
+			faults: func(s *server) []fault { return []fault{s.stall(1000, 2)} },
+		},
+		{
+			name:    "stalled body forever",
+			faults:  func(s *server) []fault { return []fault{s.stallAfterOpen(0)} },
+			wantErr: ErrStalled,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, data)
+			opts := fast()
+			opts.ReadAhead = 4
+			o := mustOpen(t, s.url(), opts)
+			s.mu.Lock()
+			s.faults = tt.faults(s)
+			s.mu.Unlock()
+			start := time.Now()
+			buf := make([]byte, 60_000)
+			n, err := o.ReadAt(buf, 100_000)
+			took := time.Since(start)
+			switch {
+			case tt.wantErr == nil && err != nil:
+				t.Fatalf("ReadAt: %v", err)
+			case tt.wantErr == nil && !bytes.Equal(buf[:n], data[100_000:160_000]):
+				t.Fatal("wrong bytes")
+			case tt.wantErr != nil && err == nil:
+				t.Fatal("ReadAt succeeded")
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr) && !strings.Contains(err.Error(), tt.wantErr.Error()):
+				t.Fatalf("ReadAt: %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				t.Logf("error: %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, s, o, took)
+			}
+		})
+	}
+}
+
+// stallAfterOpen stalls every request but the first.
+func (s *server) stallAfterOpen(after int) fault {
+	st := s.stall(after)
+	return func(n int, w http.ResponseWriter, r *http.Request) bool {
+		return n > 1 && st(n, w, r)
+	}
+}
+
+func TestOpen_Errors(t *testing.T) {
+	for _, tt := range []struct {
+		code int
+		want error
+		text string
+	}{
+		{http.StatusNotFound, ErrNotFound, "remote: not found: http://"},
+		{http.StatusForbidden, ErrDenied, "remote: access denied: http://"},
+		{http.StatusUnauthorized, ErrDenied, "(HTTP 401)"},
+	} {
+		t.Run(http.StatusText(tt.code), func(t *testing.T) {
+			s := newServer(t, []byte("x"), status(tt.code, nil, 1))
+			_, err := Open(t.Context(), s.url()+"?token=SECRET", fast())
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Open: %v, want %v", err, tt.want)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "remote: ") || !strings.Contains(msg, tt.text) ||
+				strings.Contains(msg, "SECRET") || strings.Contains(msg, "\n") {
+				t.Errorf("message %q: want one line with %q and no secret", msg, tt.text)
+			}
+			if s.requests.Load() != 1 {
+				t.Errorf("%d requests: %d is final, not retried", s.requests.Load(), tt.code)
+			}
+		})
+	}
+}
+
+func TestOpen_ConnectionRefused(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	opts := fast()
+	opts.Retries = 3
+	_, err = Open(t.Context(), "http://"+addr+"/a.tar.gz", opts)
+	if err == nil || !strings.Contains(err.Error(), "gave up after 4 attempts") {
+		t.Fatalf("Open: %v, want a refusal given up after 4 attempts", err)
+	}
+}
+
+func TestReplaced(t *testing.T) {
+	data := randomBytes(200_000, 6)
+	other := randomBytes(200_000, 7)
+	for _, tt := range []struct {
+		name  string
+		serve func(s *server) fault
+	}{
+		{"ServeContent with If-Match", nil},
+		{"server ignores If-Match", func(s *server) fault {
+			// Serves ranges of the current object, ignoring conditions.
+			return func(n int, w http.ResponseWriter, r *http.Request) bool {
+				r.Header.Del("If-Match")
+				r.Header.Del("If-Unmodified-Since")
+				s.obj.serve(w, r)
+				return true
+			}
+		}},
+		{"weak ETag, Last-Modified only", func(s *server) fault {
+			return func(n int, w http.ResponseWriter, r *http.Request) bool {
+				data, etag, mod := s.obj.get()
+				w.Header().Set("ETag", "W/"+etag)
+				http.ServeContent(w, r, "a", mod, bytes.NewReader(data))
+				return true
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, data)
+			if tt.serve != nil {
+				s.faults = []fault{tt.serve(s)}
+			}
+			opts := fast()
+			opts.ReadAhead = -1
+			o := mustOpen(t, s.url(), opts)
+			buf := make([]byte, 1000)
+			if _, err := o.ReadAt(buf, 50_000); err != nil || !bytes.Equal(buf, data[50_000:51_000]) {
+				t.Fatalf("first read: %v", err)
+			}
+			s.obj.replace(other)
+			_, err := o.ReadAt(buf, 150_000)
+			if !errors.Is(err, ErrChanged) {
+				t.Fatalf("read after replace: %v, want ErrChanged", err)
+			}
+			if !strings.Contains(err.Error(), s.url()) {
+				t.Errorf("error %q does not name the object", err)
+			}
+			// Every later read fails too, even of a cached block.
+			if _, err := o.ReadAt(buf, 50_000); !errors.Is(err, ErrChanged) {
+				t.Errorf("later read: %v, want ErrChanged", err)
+			}
+		})
+	}
+}
+
+func TestReplacedMidStream(t *testing.T) {
+	// A body dropped mid-way is resumed; if the object was replaced in
+	// between, the resumed request fails rather than splicing new bytes.
+	data := randomBytes(200_000, 8)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	s.faults = []fault{func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n != 2 {
+			return false
+		}
+		// The replacement lands as the connection drops.
+		defer s.obj.replace(randomBytes(200_000, 9))
+		s.obj.serve(&truncateWriter{ResponseWriter: w, limit: 50_000}, r)
+		return true
+	}}
+	got, err := io.ReadAll(o.Stream(t.Context(), 0))
+	if !errors.Is(err, ErrChanged) {
+		t.Fatalf("stream: %v, want ErrChanged", err)
+	}
+	if !bytes.Equal(got, data[:len(got)]) {
+		t.Fatal("stream handed back bytes of the new object")
+	}
+}
+
+func TestIgnoresRange(t *testing.T) {
+	data := randomBytes(300_000, 10)
+	s := newServer(t, data)
+	s.faults = []fault{s.ignoreRange()}
+	o := mustOpen(t, s.url(), fast())
+	if o.Ranged() || o.Size() != int64(len(data)) {
+		t.Fatalf("Ranged %v size %d", o.Ranged(), o.Size())
+	}
+	if _, err := o.ReadAt(make([]byte, 10), 1000); !errors.Is(err, ErrNoRange) {
+		t.Fatalf("ReadAt: %v, want ErrNoRange", err)
+	}
+	got, err := io.ReadAll(o.Stream(t.Context(), 0))
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("stream: %v, %d bytes", err, len(got))
+	}
+}
+
+func TestIgnoresRange_StreamResumed(t *testing.T) {
+	data := randomBytes(300_000, 11)
+	s := newServer(t, data)
+	var drops int
+	s.faults = []fault{func(n int, w http.ResponseWriter, r *http.Request) bool {
+		if n == 2 {
+			drops++
+			d, etag, _ := s.obj.get()
+			w.Header().Set("ETag", etag)
+			w.Header().Set("Content-Length", "300000")
+			tw := &truncateWriter{ResponseWriter: w, limit: 100_000}
+			tw.Write(d)
+			return true
+		}
+		return false
+	}, s.ignoreRange()}
+	o := mustOpen(t, s.url(), fast())
+	got, err := io.ReadAll(o.Stream(t.Context(), 0))
+	if err != nil || !bytes.Equal(got, data) || drops != 1 {
+		t.Fatalf("stream: %v, %d bytes, %d drops", err, len(got), drops)
+	}
+}
+
+func TestStream_Resumed(t *testing.T) {
+	data := randomBytes(500_000, 12)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	s.faults = []fault{s.drop(70_000, 2, 3), s.stall(5000, 4), status(503, nil, 5)}
+	got, err := io.ReadAll(o.Stream(t.Context(), 1234))
+	if err != nil || !bytes.Equal(got, data[1234:]) {
+		t.Fatalf("stream: %v, %d bytes", err, len(got))
+	}
+}
+
+func TestStream_Cancel(t *testing.T) {
+	data := randomBytes(100_000, 13)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	s.faults = []fault{status(503, nil, 2, 3, 4, 5, 6, 7, 8)}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := io.ReadAll(o.Stream(ctx, 0)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stream: %v, want context.Canceled", err)
+	}
+}
+
+func TestEmptyObject(t *testing.T) {
+	s := newServer(t, nil)
+	o := mustOpen(t, s.url(), fast())
+	if o.Size() != 0 {
+		t.Fatalf("size %d", o.Size())
+	}
+	if n, err := o.ReadAt(make([]byte, 1), 0); n != 0 || err != io.EOF {
+		t.Fatalf("ReadAt: %d, %v", n, err)
+	}
+}
+
+func TestHTTPS(t *testing.T) {
+	data := randomBytes(50_000, 14)
+	obj := newObject(data)
+	ts := newTLSServer(t, obj)
+	opts := fast()
+	opts.Transport = ts.Client().Transport
+	o := mustOpen(t, ts.URL+"/a.tar.gz", opts)
+	if got := readAll(t, o, 7000); !bytes.Equal(got, data) {
+		t.Fatal("bytes differ")
+	}
+	// Without trusting the test certificate: a final error, not retried.
+	_, err := Open(t.Context(), ts.URL+"/a.tar.gz", fast())
+	if err == nil || strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("Open with an untrusted certificate: %v", err)
+	}
+}
+
+func TestHint(t *testing.T) {
+	data := randomBytes(1_000_000, 15)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	before := o.Stats()
+	// Announce 100_000..300_000, read it in small pieces, then a little past it.
+	o.Hint(100_000, 300_000)
+	buf := make([]byte, 1000)
+	for off := int64(100_000); off < 310_000; off += 1000 {
+		if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+1000]) {
+			t.Fatalf("ReadAt(%d): %v", off, err)
+		}
+	}
+	st := o.Stats()
+	blocksIn := int64(300_000/4096 - 100_000/4096 + 1)
+	if got, want := st.BytesFetched-before.BytesFetched, (blocksIn+4)*4096; got > want {
+		t.Errorf("fetched %d bytes, want at most the hinted blocks and a few past them (%d)", got, want)
+	}
+	// The hinted range goes out in requests of several blocks (a window of
+	// half the cache, 8 blocks, refilled when half of it is left).
+	if n := st.Requests - before.Requests; n > blocksIn/4+4 {
+		t.Errorf("%d requests for %d hinted blocks", n, blocksIn)
+	}
+}

@@ -1,0 +1,464 @@
+package remote
+
+import (
+	"bytes"
+	"container/list"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Identity says which version of an object was opened.
+type Identity struct {
+	// Name is the location for messages: no credentials, no query.
+	Name string
+	// Size is the object's length in bytes; -1 if the server did not say
+	// (possible only with a server that ignores ranges).
+	Size int64
+	// ETag is the entity tag as the server sent it, quotes included; empty
+	// if it sent none.
+	ETag string
+	// LastModified is the server's Last-Modified (a local file's mtime);
+	// zero if it sent none.
+	LastModified time.Time
+}
+
+// Stats counts what an Object cost.
+type Stats struct {
+	// Requests is the number of requests sent, retries included.
+	Requests int64
+	// BytesFetched is the number of body bytes received.
+	BytesFetched int64
+}
+
+// counters are the live Stats of an Object.
+type counters struct {
+	requests, bytes atomic.Int64
+}
+
+// getRequest is one request for a byte range, conditional on the identity.
+type getRequest struct {
+	id       *Identity
+	off, end int64 // end < 0: to the end
+	ranged   bool  // false: the server ignores ranges; skip off bytes of a full body
+}
+
+// backend is one protocol: it reads an object's identity and its bytes.
+type backend interface {
+	// stat returns the identity and, if it came with the reply, the first
+	// bytes of the object; ranged is false if the server ignores ranges.
+	stat(ctx context.Context, want int64) (id Identity, head []byte, ranged bool, err error)
+	// get returns the body of the request; it must fail with ErrChanged if
+	// the reply shows another version of the object.
+	get(ctx context.Context, r getRequest) (io.ReadCloser, error)
+	close()
+}
+
+// Object is an opened location: an io.ReaderAt over one version of the
+// object, safe for concurrent use. See the package documentation.
+type Object struct {
+	id     Identity
+	opts   Options
+	loc    Location
+	be     backend  // nil for a local file
+	file   *os.File // a local file
+	ranged bool     // the server honours range requests
+	stats  *counters
+	ctx    context.Context // of the Object's lifetime: ends at Close
+	cancel context.CancelFunc
+	sem    chan struct{} // bounds requests in flight
+
+	bs, last int64 // block size, index of the last block
+
+	mu     sync.Mutex
+	blocks map[int64]*block
+	lru    list.List // complete blocks, most recently used first
+	heads  [32]head  // recent sequential readers
+	hints  [32]hint  // ranges announced by Hint
+	tick   uint64
+	failed error // sticky: the object changed
+}
+
+// block is one BlockSize piece of the object, being fetched until done is
+// closed; then data or err is set.
+type block struct {
+	idx  int64
+	data []byte
+	err  error
+	done chan struct{}
+	elem *list.Element
+}
+
+// hint is a range of blocks a reader announced it will read in order.
+type hint struct {
+	first, last int64
+	tick        uint64
+}
+
+// head is where a sequential reader was last seen.
+type head struct {
+	blk    int64
+	streak int
+	tick   uint64
+}
+
+// Open opens the location (a local path, http://, https:// or
+// s3://BUCKET/KEY) and reads its identity.
+func Open(ctx context.Context, location string, opts Options) (*Object, error) {
+	loc, err := ParseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	return OpenLocation(ctx, loc, opts)
+}
+
+// OpenLocation is Open on a parsed location.
+func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, error) {
+	o := &Object{opts: opts, loc: loc, stats: &counters{}}
+	if loc.Scheme == "file" {
+		return openFile(o)
+	}
+	o.ctx, o.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	var err error
+	switch loc.Scheme {
+	case "http", "https":
+		o.be = newHTTP(loc, &o.opts, o.stats)
+	case "s3":
+		o.be, err = newS3(ctx, loc, &o.opts, o.stats)
+	default:
+		err = fmt.Errorf("%w: %s: scheme %q", ErrLocation, loc, loc.Scheme)
+	}
+	if err != nil {
+		o.cancel()
+		return nil, err
+	}
+	o.bs = o.opts.blockSize()
+	o.sem = make(chan struct{}, o.opts.maxRequests())
+	o.blocks = make(map[int64]*block)
+
+	var head []byte
+	r := retrier{opts: &o.opts}
+	for {
+		sctx, cancel := context.WithTimeout(ctx, o.opts.stallTimeout())
+		o.id, head, o.ranged, err = o.be.stat(sctx, o.bs)
+		timedOut := sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
+		cancel()
+		if err == nil {
+			break
+		}
+		if timedOut {
+			err = &retryableError{err: fmt.Errorf("%w: %s: no reply for %v", ErrStalled, loc, o.opts.stallTimeout())}
+		}
+		if err = r.wait(ctx, err); err != nil {
+			o.Close()
+			return nil, err
+		}
+	}
+	if o.id.Size > 0 {
+		o.last = (o.id.Size - 1) / o.bs
+	}
+	if o.ranged && len(head) > 0 && int64(len(head)) == o.blockLen(0) {
+		b := &block{idx: 0, data: head, done: make(chan struct{})}
+		o.blocks[0] = b
+		o.complete(b)
+	}
+	return o, nil
+}
+
+// Identity returns the identity read when the object was opened.
+func (o *Object) Identity() Identity { return o.id }
+
+// Size returns the object's size (-1 if unknown).
+func (o *Object) Size() int64 { return o.id.Size }
+
+// Location returns the parsed location.
+func (o *Object) Location() Location { return o.loc }
+
+// File returns the open file of a local location, nil for a remote one.
+func (o *Object) File() *os.File { return o.file }
+
+// Ranged reports whether ReadAt works: the location is a local file or a
+// server that honours range requests.
+func (o *Object) Ranged() bool { return o.file != nil || o.ranged }
+
+// Stats returns the requests made and bytes fetched so far.
+func (o *Object) Stats() Stats {
+	return Stats{Requests: o.stats.requests.Load(), BytesFetched: o.stats.bytes.Load()}
+}
+
+// Close ends requests in flight and releases the connections.
+func (o *Object) Close() error {
+	if o.file != nil {
+		return o.file.Close()
+	}
+	o.cancel()
+	o.be.close()
+	return nil
+}
+
+func (o *Object) getRequest(off, end int64) getRequest {
+	return getRequest{id: &o.id, off: off, end: end, ranged: o.ranged}
+}
+
+// Stream returns a sequential reader of the object from off to its end,
+// resumed across dropped connections; it bypasses the block cache. It
+// works with a server that ignores ranges too (resuming such a body
+// re-reads it from the start). Cancelling ctx ends it.
+func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
+	if o.file != nil {
+		return io.NopCloser(io.NewSectionReader(o.file, off, max(o.id.Size-off, 0)))
+	}
+	if o.ranged && off >= 0 && off < o.id.Size {
+		// Start with the cached block off lies in, if any (such as the
+		// first block, read by Open).
+		o.mu.Lock()
+		b := o.blocks[off/o.bs]
+		o.mu.Unlock()
+		if b != nil && b.elem != nil {
+			start := b.idx * o.bs
+			rest := o.newBody(ctx, start+int64(len(b.data)), o.id.Size)
+			return &prefixed{Reader: io.MultiReader(bytes.NewReader(b.data[off-start:]), rest), rest: rest}
+		}
+	}
+	return o.newBody(ctx, off, o.id.Size)
+}
+
+// prefixed is a Stream that begins with cached bytes.
+type prefixed struct {
+	io.Reader
+	rest *body
+}
+
+func (p *prefixed) Close() error { return p.rest.Close() }
+
+// ReadAt reads len(p) bytes at off, from the cache or with range requests.
+func (o *Object) ReadAt(p []byte, off int64) (int, error) {
+	if o.file != nil {
+		return o.file.ReadAt(p, off)
+	}
+	if off < 0 {
+		return 0, fmt.Errorf("remote: %s: negative offset %d", o.id.Name, off)
+	}
+	if !o.ranged {
+		return 0, fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, o.id.Name)
+	}
+	if off >= o.id.Size {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	end := min(off+int64(len(p)), o.id.Size)
+	blocks, err := o.acquire(off/o.bs, (end-1)/o.bs)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, b := range blocks {
+		<-b.done
+		if b.err != nil {
+			return n, b.err
+		}
+		start := b.idx * o.bs
+		lo := max(off, start) - start
+		hi := min(end, start+int64(len(b.data))) - start
+		n += copy(p[n:], b.data[lo:hi])
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (o *Object) blockLen(idx int64) int64 {
+	return min(o.bs, o.id.Size-idx*o.bs)
+}
+
+// acquire returns the blocks a..b, starting fetches for missing ones and
+// for the read-ahead of a sequential reader.
+func (o *Object) acquire(a, b int64) ([]*block, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.failed != nil {
+		return nil, o.failed
+	}
+	// Read-ahead beyond half the cache would evict itself before use.
+	half := int64(o.opts.cacheBlocks() / 2)
+	var ra, limit int64
+	if h := o.hinted(a); h != nil {
+		// Fetch through to the end of the announced range, no further.
+		ra = min(h.last-b, half)
+		limit = min(b+max(ra, 0), o.last)
+	} else {
+		ra = min(int64(o.streak(a, b)), int64(o.opts.readAhead()), half)
+		limit = min(b+ra, o.last)
+	}
+	res := make([]*block, 0, b-a+1)
+	for k := a; k <= b; k++ {
+		blk := o.blocks[k]
+		if blk == nil {
+			o.startRun(k, limit)
+			blk = o.blocks[k]
+		} else if blk.elem != nil {
+			o.lru.MoveToFront(blk.elem)
+		}
+		res = append(res, blk)
+	}
+	// Fetch ahead once no more than half the window is buffered, so that
+	// read-ahead goes out in requests of several blocks.
+	for m := b + 1; m <= limit; m++ {
+		if o.blocks[m] == nil {
+			if m-b-1 <= ra/2 {
+				o.startRun(m, limit)
+			}
+			break
+		}
+	}
+	return res, nil
+}
+
+// Hint announces that the bytes [off, end) will be read next, in order:
+// reads inside the range fetch through to its end in few requests, and
+// read-ahead stops there, so that a reader that knows its extent (such as
+// one archive member) fetches little more than it needs.
+func (o *Object) Hint(off, end int64) {
+	if o.file != nil || !o.ranged || off < 0 || end <= off || off >= o.id.Size {
+		return
+	}
+	end = min(end, o.id.Size)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tick++
+	slot := 0
+	for i := range o.hints {
+		if o.hints[i].tick < o.hints[slot].tick {
+			slot = i
+		}
+	}
+	o.hints[slot] = hint{first: off / o.bs, last: (end - 1) / o.bs, tick: o.tick}
+}
+
+// hinted returns the most recent hint whose range holds block k. o.mu is
+// held.
+func (o *Object) hinted(k int64) *hint {
+	var best *hint
+	for i := range o.hints {
+		h := &o.hints[i]
+		if h.tick != 0 && h.first <= k && k <= h.last && (best == nil || h.tick > best.tick) {
+			best = h
+		}
+	}
+	return best
+}
+
+// streak records a read of blocks a..b and returns how many blocks in a
+// row its reader has read so far (0 for a read that continues no other).
+func (o *Object) streak(a, b int64) int {
+	o.tick++
+	best, slot := -1, -1
+	for i := range o.heads {
+		h := &o.heads[i]
+		if h.tick == 0 {
+			continue
+		}
+		s := -1
+		switch h.blk {
+		case a:
+			s = h.streak
+		case a - 1:
+			s = h.streak + 1
+		}
+		if s > best {
+			best, slot = s, i
+		}
+	}
+	if slot < 0 {
+		best = 0
+		for i := range o.heads {
+			if slot < 0 || o.heads[i].tick < o.heads[slot].tick {
+				slot = i
+			}
+		}
+	}
+	s := best + int(b-a)
+	o.heads[slot] = head{blk: b, streak: s, tick: o.tick}
+	return s
+}
+
+// startRun starts one request for the missing blocks from k on, up to
+// limit or the first block present. o.mu is held.
+func (o *Object) startRun(k, limit int64) {
+	var run []*block
+	for i := k; i <= limit || i == k; i++ {
+		if o.blocks[i] != nil {
+			break
+		}
+		b := &block{idx: i, data: make([]byte, o.blockLen(i)), done: make(chan struct{})}
+		o.blocks[i] = b
+		run = append(run, b)
+	}
+	go o.fetch(run)
+}
+
+// fetch reads a run of consecutive blocks with one resumable request.
+func (o *Object) fetch(run []*block) {
+	select {
+	case o.sem <- struct{}{}:
+	case <-o.ctx.Done():
+		o.fail(run, fmt.Errorf("remote: %s: closed", o.id.Name))
+		return
+	}
+	defer func() { <-o.sem }()
+	start := run[0].idx * o.bs
+	last := run[len(run)-1]
+	b := o.newBody(o.ctx, start, last.idx*o.bs+int64(len(last.data)))
+	defer b.Close()
+	for i, blk := range run {
+		if _, err := io.ReadFull(b, blk.data); err != nil {
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				err = fmt.Errorf("remote: %s: short body: %w", o.id.Name, err)
+			}
+			o.fail(run[i:], err)
+			return
+		}
+		o.mu.Lock()
+		o.complete(blk)
+		o.mu.Unlock()
+	}
+}
+
+// complete makes blk available and evicts the least recently used blocks
+// beyond the cache size. o.mu is held.
+func (o *Object) complete(blk *block) {
+	blk.elem = o.lru.PushFront(blk)
+	close(blk.done)
+	for o.lru.Len() > o.opts.cacheBlocks() {
+		old := o.lru.Remove(o.lru.Back()).(*block)
+		old.elem = nil
+		if o.blocks[old.idx] == old {
+			delete(o.blocks, old.idx)
+		}
+	}
+}
+
+// fail ends the blocks of a failed run with err, so that a later read
+// tries again; a changed object fails every later read.
+func (o *Object) fail(run []*block, err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if isChanged(err) && o.failed == nil {
+		o.failed = err
+	}
+	for _, b := range run {
+		b.err = err
+		b.data = nil
+		if o.blocks[b.idx] == b {
+			delete(o.blocks, b.idx)
+		}
+		close(b.done)
+	}
+}

@@ -1,0 +1,79 @@
+package remote
+
+import (
+	"net/http"
+	"time"
+)
+
+// Options configures Open. The zero value gives the defaults documented on
+// each field.
+type Options struct {
+	// BlockSize is the unit of fetching and caching (256 KiB if 0).
+	BlockSize int64
+	// CacheSize bounds the bytes of cached blocks (32 MiB if 0); blocks
+	// being fetched are held until their readers have them.
+	CacheSize int64
+	// ReadAhead is the most blocks fetched ahead of a sequential reader
+	// (8 if 0; negative turns read-ahead off).
+	ReadAhead int
+	// MaxRequests bounds the requests in flight at once (8 if 0).
+	MaxRequests int
+	// Retries bounds the attempts after a failure before an operation gives
+	// up, counted since the last byte received (8 if 0; negative: none).
+	Retries int
+	// RetryTime bounds the time spent retrying since the last byte
+	// received (2 minutes if 0).
+	RetryTime time.Duration
+	// MinBackoff and MaxBackoff bound the exponential backoff between
+	// attempts (100 ms and 10 s if 0); each wait is drawn uniformly below
+	// the bound (full jitter), and is at least a server's Retry-After.
+	MinBackoff, MaxBackoff time.Duration
+	// ConnectTimeout bounds dialling and the TLS handshake (10 s if 0).
+	ConnectTimeout time.Duration
+	// StallTimeout bounds the wait for response headers and for each
+	// further byte of a body (30 s if 0). A stalled body is resumed.
+	StallTimeout time.Duration
+	// Transport, if set, carries the requests instead of a new
+	// http.Transport (for example one that trusts a test server's
+	// certificate). Its timeouts are its own; StallTimeout still applies.
+	Transport http.RoundTripper
+
+	// NoSignRequest makes S3 requests anonymous (public buckets).
+	NoSignRequest bool
+	// EndpointURL overrides the S3 endpoint (an S3-compatible store); it
+	// implies path-style addressing. AWS_ENDPOINT_URL is honoured too.
+	EndpointURL string
+	// Region sets the S3 region; else the SDK's resolution (AWS_REGION,
+	// the shared config), else us-east-1.
+	Region string
+}
+
+func (o *Options) blockSize() int64              { return def(o.BlockSize, 256<<10) }
+func (o *Options) cacheBlocks() int              { return int(max(def(o.CacheSize, 32<<20)/o.blockSize(), 2)) }
+func (o *Options) maxRequests() int              { return def(o.MaxRequests, 8) }
+func (o *Options) minBackoff() time.Duration     { return def(o.MinBackoff, 100*time.Millisecond) }
+func (o *Options) maxBackoff() time.Duration     { return def(o.MaxBackoff, 10*time.Second) }
+func (o *Options) retryTime() time.Duration      { return def(o.RetryTime, 2*time.Minute) }
+func (o *Options) connectTimeout() time.Duration { return def(o.ConnectTimeout, 10*time.Second) }
+func (o *Options) stallTimeout() time.Duration   { return def(o.StallTimeout, 30*time.Second) }
+
+func (o *Options) readAhead() int {
+	if o.ReadAhead < 0 {
+		return 0
+	}
+	return def(o.ReadAhead, 8)
+}
+
+func (o *Options) retries() int {
+	if o.Retries < 0 {
+		return 0
+	}
+	return def(o.Retries, 8)
+}
+
+func def[T int | int64 | time.Duration](v, d T) T {
+	if v > 0 {
+		return v
+	}
+	return d
+}
