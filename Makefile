@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build man install test cross demo bench bench-scale fuzz clean
+.PHONY: all build man install test cross demo bench bench-scale bench-mount fuzz clean
 
 all: build
 
@@ -50,10 +50,15 @@ demo: build
 bench: build
 	./scripts/bench.sh
 	./scripts/bench-scale.sh
+	./scripts/bench-mount.sh
 
 # Many small members: BENCH_SCALE_MEMBERS=10000000 for the 10M archive.
 bench-scale: build
 	./scripts/bench-scale.sh
+
+# tarx mount against tarx cat and archivemount.
+bench-mount: build
+	./scripts/bench-mount.sh
 
 # Each fuzz target for FUZZTIME (go test runs one target per invocation).
 fuzz:

@@ -50,10 +50,10 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	}
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
+		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
 			sparse := sparseWindows(src, size, opts.SparseWindows)
 			info.SparseWindows = sparse != nil
-			return store(db, tb, cps, members, &info, sparse)
+			return store(db, tb, cps, members, blocks, &info, sparse)
 		})
 	if err != nil {
 		return info, err
@@ -107,13 +107,14 @@ type passResult struct {
 // inflates it, emitting checkpoints every span bytes; a second parses the
 // tar stream and checksums members; sink consumes both on a third.
 func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
-	sink func(<-chan gzseek.Checkpoint, <-chan Member) error) (passResult, error) {
+	sink func(<-chan gzseek.Checkpoint, <-chan Member, <-chan blockGroup) error) (passResult, error) {
 	var res passResult
 	g, gctx := errgroup.WithContext(ctx)
 	p := newPipe(gctx, 8)
 	cps := make(chan gzseek.Checkpoint, 16)
 	members := make(chan Member, 1024)
 	var scanner *gzseek.Scanner
+	sums := newBlockSummer(gctx)
 
 	g.Go(func() error {
 		defer close(cps)
@@ -134,7 +135,8 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 	})
 	g.Go(func() error {
 		defer close(members)
-		pr := &pipeReader{p: p}
+		defer sums.close()
+		pr := &pipeReader{p: p, sums: sums}
 		end, err := parseTar(gctx, pr, members, opts.OnMember, func(msg string) {
 			res.warnings += msg + "\n"
 			opts.warn("%s", msg)
@@ -143,9 +145,12 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 			return err
 		}
 		res.tarEnd = end
-		return pr.drain()
+		if err := pr.drain(); err != nil {
+			return err
+		}
+		return sums.finish()
 	})
-	g.Go(func() error { return sink(cps, members) })
+	g.Go(func() error { return sink(cps, members, sums.groups) })
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
@@ -239,8 +244,6 @@ type tarParseError struct{ err error }
 func (e *tarParseError) Error() string { return e.err.Error() }
 func (e *tarParseError) Unwrap() error { return e.err }
 
-// store writes checkpoints and members into db as they arrive, and the
-// tree collected in tb at the end.
 // sparseWindows returns what store (and verify) call to zero the window
 // bytes of a checkpoint that nothing after it refers to, or nil if want is
 // false or the archive cannot be read at random.
@@ -259,7 +262,9 @@ func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint
 	}
 }
 
-func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, info *Info, sparse func(*gzseek.Checkpoint) error) error {
+// store writes checkpoints, members and block sums into db as they
+// arrive, and the tree collected in tb at the end.
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -313,8 +318,14 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 		}
 		return maybeCommit(len(v))
 	}
-	for cps != nil || members != nil {
+	for cps != nil || members != nil || blocks != nil {
 		select {
+		case g, ok := <-blocks:
+			if !ok {
+				blocks = nil
+			} else if err := putBlocks(tx, g); err != nil {
+				return err
+			}
 		case c, ok := <-cps:
 			if !ok {
 				cps = nil
@@ -342,6 +353,9 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 			if err := tb.add(&m); err != nil {
 				return err
 			}
+			if err := putLink(tx, &m); err != nil {
+				return err
+			}
 			cw.add(&m)
 			info.Members++
 			if cw.n == membersPerChunk {
@@ -355,6 +369,9 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 		return err
 	}
 	if err := tb.finish(tx); err != nil {
+		return err
+	}
+	if err := putLink(tx, nil); err != nil {
 		return err
 	}
 	info.UnsafeNames = tb.unsafe

@@ -1,6 +1,6 @@
 // Package index builds, opens and reads the tarx index of a tar.gz archive.
 //
-// One pass over the archive (a gzseek.Scanner feeding archive/tar, on
+// One pass over the archive (a gzseek.Scanner feeding internal/tarfmt, on
 // separate goroutines, with a third storing results) records gzip
 // checkpoints and every tar member into a bbolt file. The file is built
 // under a temporary name beside its final place, synced and renamed, so a
@@ -30,6 +30,12 @@
 //	superseded   u64 first Seq -> 512-byte bitmap of the 4096 members from
 //	                        first that a later member replaces (runs with none
 //	                        are not stored)
+//	blocks       u64 first block -> big-endian CRC-32 of each BlockSize (64 KiB)
+//	                        block of the decompressed stream from that one,
+//	                        1024 a value (the last block may be short; an
+//	                        empty stream has one empty value); RangeReader
+//	                        checks every block a read covers
+//	links        u64 Seq -> empty, for every hard-link member (HardLinks)
 //
 // Paths in the tree are member names cleaned by internal/tarname, as
 // extraction creates them; names it refuses (".." or NUL) are not in the
@@ -37,9 +43,17 @@
 // scratch bbolt file beside the index (INDEX.tmp-*.tree), sorted on disk,
 // so its memory does not grow with the member count.
 //
-// Version history: 1 had a names bucket (FNV-1a-64 of the stored name ->
-// Seqs) and no tree; 2 (issue 12) replaced it with the tree and the
-// superseded bitmaps, and looks names up as extraction cleans them.
+// Version history. 1: checkpoints, members, and a names bucket
+// (FNV-1a-64 of the stored name -> Seqs). 2, one landing (issues 12-16):
+// the names bucket is replaced by the tree and the superseded bitmaps, and
+// names are looked up as extraction cleans them; blocks (CRC-32 per 64 KiB
+// of the stream) and links are new; Identity gains "etag" (remote
+// archives), Info gains "unsafe_names", "sparse_windows" (windows with the
+// bytes nothing reaches zeroed; same encoding) and "warnings" (GNU tar's
+// warnings of the build, replayed on open); member records are read by
+// internal/tarfmt, so Header.Format is the dialect tarfmt read, a hard
+// link's size is 0, and sizes of symlinks, directories and FIFOs are the
+// header's size field.
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. A remote archive (remote.go) is read

@@ -21,11 +21,14 @@ import (
 // member names exist. Symbolic links are followed within the archive;
 // hard links read their target's contents.
 //
+// FileInfo.Sys of a file or directory member returns its *Member (the
+// target's for a hard link); of an implied directory, nil.
+//
 // Open files are read with a checked reader: a read that reaches the end
-// of a file has verified its CRC-32 against the index. Files of members
-// stored contiguously (not sparse) also implement io.ReaderAt and
-// io.Seeker; reads through those that stop short of the end are not
-// checksummed. The FS is safe for concurrent use.
+// of a file has verified its CRC-32 against the index. Files also
+// implement io.Seeker (Reads after a Seek are checked only when they reach
+// the end) and io.ReaderAt, whose reads are checked 64 KiB block by block
+// before they return (see RangeReader). The FS is safe for concurrent use.
 func (a *Archive) FS() (fs.FS, error) {
 	return &tree{a: a}, nil
 }
@@ -133,7 +136,7 @@ func (t *tree) Stat(name string) (fs.FileInfo, error) {
 // info returns the FileInfo of n under the given base name.
 func (n *node) info(name string) fs.FileInfo {
 	if n.m != nil {
-		return nodeInfo{name: name, fi: n.m.Header.FileInfo()}
+		return nodeInfo{name: name, fi: n.m.Header.FileInfo(), m: n.m}
 	}
 	return nodeInfo{name: name, dir: true, mtime: n.mtime}
 }
@@ -153,6 +156,7 @@ func (t *tree) entryInfo(dir string, n *node) fs.FileInfo {
 type nodeInfo struct {
 	name  string
 	fi    fs.FileInfo // nil for an implied directory
+	m     *Member     // the member, nil for an implied directory
 	dir   bool
 	mtime time.Time // of an implied directory
 }
@@ -177,11 +181,13 @@ func (i nodeInfo) ModTime() time.Time {
 	return i.fi.ModTime()
 }
 func (i nodeInfo) IsDir() bool { return i.Mode().IsDir() }
+
+// Sys returns the *Member, or nil for an implied directory.
 func (i nodeInfo) Sys() any {
-	if i.fi == nil {
+	if i.m == nil {
 		return nil
 	}
-	return i.fi.Sys()
+	return i.m
 }
 
 // dirFile is an open directory. Its entries are read from the tree on
@@ -265,9 +271,9 @@ type file struct {
 	info fs.FileInfo
 
 	mu  sync.Mutex
-	off int64  // offset of the next Read
-	rd  cursor // serves Read
-	at  cursor // serves ReadAt
+	off int64        // offset of the next Read
+	rd  cursor       // serves Read
+	at  *RangeReader // serves ReadAt; nil until the first
 }
 
 // cursor is a positioned reader of a member's contents.
@@ -359,39 +365,25 @@ func (f *file) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// ReadAt implements io.ReaderAt.
+// ReadAt implements io.ReaderAt. Every 64 KiB block of the archive's
+// stream that a read covers is checked against the index before any of
+// it is returned (see RangeReader).
 func (f *file) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, errors.New("index: read at negative offset")
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if off >= f.m.Header.Size {
-		return 0, io.EOF
+	if f.at == nil {
+		f.at = f.t.a.NewRangeReader()
 	}
-	want := len(p)
-	if rest := f.m.Header.Size - off; int64(want) > rest {
-		p = p[:rest]
-	}
-	if err := f.at.seek(f.t.a, f.m, off); err != nil {
-		return 0, err
-	}
-	n, err := io.ReadFull(readerFunc(f.at.read), p)
-	if err == nil && n < want {
-		err = io.EOF
-	}
-	return n, err
+	return f.at.ReadMemberAt(f.m, p, off)
 }
-
-type readerFunc func([]byte) (int, error)
-
-func (r readerFunc) Read(p []byte) (int, error) { return r(p) }
 
 func (f *file) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rd.close()
-	f.at.close()
+	if f.at != nil {
+		f.at.Close()
+	}
 	return nil
 }
 

@@ -99,6 +99,7 @@ type Archive struct {
 	fetch  remote.Stats   // what fetching a remote index cost
 	db     *bolt.DB
 	info   Info
+	cache  memberCache // recently decoded member chunks
 }
 
 // Open opens the archive at path with its index, building the index

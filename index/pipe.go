@@ -71,10 +71,11 @@ func (p *pipe) fill(r io.Reader, progress func()) (err error) {
 
 // pipeReader is the receiving end of a pipe. It counts the bytes read.
 type pipeReader struct {
-	p   *pipe
-	cur []byte
-	buf []byte
-	n   int64
+	p    *pipe
+	sums *blockSummer // sums the stream's blocks, if set
+	cur  []byte
+	buf  []byte
+	n    int64
 }
 
 func (r *pipeReader) Read(b []byte) (int, error) {
@@ -92,6 +93,11 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 				return 0, io.EOF
 			}
 			r.buf, r.cur = buf, buf
+			if r.sums != nil {
+				if err := r.sums.write(buf); err != nil {
+					return 0, err
+				}
+			}
 		case <-r.p.ctx.Done():
 			return 0, r.p.ctx.Err()
 		}

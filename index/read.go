@@ -68,6 +68,11 @@ func (a *Archive) Members(fn func(*Member) error) error {
 	})
 }
 
+// Member returns the member with sequence number seq (an Entry's Seq).
+// The last few chunks of member records it decoded are kept, so looking
+// up a directory's members one by one costs little more than listing it.
+func (a *Archive) Member(seq int64) (*Member, error) { return a.cachedMember(seq) }
+
 // member returns the member with sequence number seq.
 func (a *Archive) member(seq int64) (*Member, error) {
 	var found *Member

@@ -186,7 +186,7 @@ func readMeta(tx *bolt.Tx) (Identity, Info, error) {
 	if err := json.Unmarshal(meta.Get(keyInfo), &info); err != nil {
 		return id, info, fmt.Errorf("%w: info: %w", ErrFormat, err)
 	}
-	for _, name := range [][]byte{bucketCheckpoints, bucketMembers, bucketTree, bucketSuperseded} {
+	for _, name := range [][]byte{bucketCheckpoints, bucketMembers, bucketTree, bucketSuperseded, bucketBlocks, bucketLinks} {
 		b := tx.Bucket(name)
 		if b == nil {
 			return id, info, fmt.Errorf("%w: no %s bucket", ErrFormat, name)

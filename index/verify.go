@@ -49,9 +49,9 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 	src := io.NewSectionReader(a.ra, 0, a.info.ArchiveSize)
 	sparse := sparseWindows(src, a.info.ArchiveSize, a.info.SparseWindows)
 	res, err := pass(ctx, src, a.info.ArchiveSize, a.info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member) error {
+		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
 			return view(a.db, func(tx *bolt.Tx) error {
-				return compare(tx, cps, members, sparse, add, addLeftover)
+				return compare(tx, cps, members, blocks, sparse, add, addLeftover)
 			})
 		})
 	if err != nil {
@@ -72,13 +72,20 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 
 // compare checks checkpoints and members from a fresh pass against the
 // index, reading both in order.
-func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, sparse func(*gzseek.Checkpoint) error, add, addLeftover func(string, ...any)) error {
+func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, sparse func(*gzseek.Checkpoint) error, add, addLeftover func(string, ...any)) error {
 	cc := tx.Bucket(bucketCheckpoints).Cursor()
 	ck, cv := cc.First()
 	codec := &gzseek.WindowCodec{}
 	mi := &memberIter{c: tx.Bucket(bucketMembers).Cursor()}
-	for cps != nil || members != nil {
+	bc := blockComparer{b: tx.Bucket(bucketBlocks), add: add}
+	for cps != nil || members != nil || blocks != nil {
 		select {
+		case g, ok := <-blocks:
+			if !ok {
+				blocks = nil
+			} else {
+				bc.compare(g)
+			}
 		case c, ok := <-cps:
 			if !ok {
 				cps = nil

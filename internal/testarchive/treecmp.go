@@ -233,8 +233,9 @@ func DirTimesOf(t testing.TB, r io.Reader) map[string]int64 {
 }
 
 // GNUTarExtract extracts the gzip archive at archive into dir with GNU tar, as
-// the current user, and fails the test if tar fails.
-func GNUTarExtract(t testing.TB, archive, dir string) {
+// the current user, with the further tar options opts, and fails the test
+// if tar fails.
+func GNUTarExtract(t testing.TB, archive, dir string, opts ...string) {
 	t.Helper()
 	out, err := exec.Command("tar", "--version").Output()
 	if err != nil || !bytes.Contains(out, []byte("GNU tar")) {
@@ -243,7 +244,7 @@ func GNUTarExtract(t testing.TB, archive, dir string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("tar", "-xzf", archive, "-C", dir)
+	cmd := exec.Command("tar", append([]string{"-xzf", archive, "-C", dir}, opts...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tar -xzf %s -C %s: %v\n%s", archive, dir, err, out)
 	}

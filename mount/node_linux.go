@@ -1,0 +1,263 @@
+//go:build linux
+
+package mount
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"path"
+	"syscall"
+
+	"github.com/hanwen/go-fuse/v2/fs"
+	"github.com/hanwen/go-fuse/v2/fuse"
+	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/tarname"
+)
+
+// node is one file or directory of the mount.
+type node struct {
+	fs.Inode
+	s    *server
+	path string        // cleaned path in the archive, "." for the top
+	m    *index.Member // nil for an implied directory
+	a    attr
+}
+
+var (
+	_ fs.NodeLookuper    = (*node)(nil)
+	_ fs.NodeReaddirer   = (*node)(nil)
+	_ fs.NodeGetattrer   = (*node)(nil)
+	_ fs.NodeOpener      = (*node)(nil)
+	_ fs.NodeReader      = (*node)(nil)
+	_ fs.NodeReadlinker  = (*node)(nil)
+	_ fs.NodeGetxattrer  = (*node)(nil)
+	_ fs.NodeListxattrer = (*node)(nil)
+	_ fs.NodeStatfser    = (*node)(nil)
+)
+
+// entry returns the attributes and member of the path p of the archive,
+// as its directory lists it: a hard link shows its target. It looks p up
+// in the index's tree directly: the kernel resolves symbolic links
+// itself, so p's parent is a directory already, and a lookup costs one
+// tree entry and one member record, whatever its depth.
+func (s *server) entry(p string) (attr, *index.Member, error) {
+	if c, ok := s.listed.take(p); ok {
+		return c.a, c.m, nil
+	}
+	e, err := s.a.Stat(p)
+	if err != nil {
+		return attr{}, nil, err
+	}
+	return s.entryOf(p, e)
+}
+
+// entryOf returns the attributes and member of the tree entry e at p.
+func (s *server) entryOf(p string, e *index.Entry) (attr, *index.Member, error) {
+	if e.Seq < 0 {
+		return dirAttr(p, e.ModTime), nil, nil
+	}
+	m, err := s.a.Member(e.Seq)
+	if err != nil {
+		return attr{}, nil, err
+	}
+	m, err = s.linkTarget(m)
+	if err != nil {
+		return attr{}, nil, err
+	}
+	return memberAttr(m, s.nlink(m)), m, nil
+}
+
+// linkTarget follows hard links from m to the member that holds the
+// data, as extraction links them: by the target's cleaned name, which
+// must be a member (not an implied directory). Other members are their
+// own target.
+func (s *server) linkTarget(m *index.Member) (*index.Member, error) {
+	for range 40 {
+		if m.Header.Typeflag != tar.TypeLink {
+			return m, nil
+		}
+		p, ok := tarname.Path(m.Header.Linkname)
+		if !ok {
+			return nil, iofs.ErrNotExist
+		}
+		e, err := s.a.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if e.Seq < 0 || e.Seq == m.Seq {
+			return nil, iofs.ErrNotExist // a link to itself or to no member: tar -x fails
+		}
+		if m, err = s.a.Member(e.Seq); err != nil {
+			return nil, err
+		}
+	}
+	return nil, iofs.ErrNotExist
+}
+
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	p := path.Join(n.path, name)
+	if !iofs.ValidPath(p) {
+		return nil, syscall.ENOENT
+	}
+	a, m, err := n.s.entry(p)
+	if err != nil {
+		return nil, n.s.errno("lookup "+p, err)
+	}
+	child := &node{s: n.s, path: p, m: m, a: a}
+	a.fill(&out.Attr)
+	return n.NewInode(ctx, child, fs.StableAttr{Mode: a.mode & sIFMT, Ino: a.ino}), 0
+}
+
+func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
+	s := n.s
+	var entries []*index.Entry
+	err := s.a.ReadDir(n.path, func(e *index.Entry) error {
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, s.errno("readdir "+n.path, err)
+	}
+	list := make([]fuse.DirEntry, 0, len(entries))
+	for _, e := range entries {
+		p := e.Path
+		a, m, err := s.entryOf(p, e)
+		if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound) {
+			continue // a dangling hard link, as in Lookup
+		}
+		if err != nil {
+			return nil, s.errno("readdir "+n.path, err)
+		}
+		// The kernel looks the entries up next (READDIRPLUS, ls -l, find).
+		s.listed.put(p, listedEntry{a, m})
+		list = append(list, fuse.DirEntry{Name: e.Name(), Mode: a.mode & sIFMT, Ino: a.ino})
+	}
+	return fs.NewListDirStream(list), 0
+}
+
+func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
+	n.a.fill(&out.Attr)
+	return 0
+}
+
+func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
+	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
+		return nil, 0, syscall.EROFS
+	}
+	if n.a.mode&sIFMT != sIFREG {
+		return nil, 0, syscall.EINVAL
+	}
+	// The archive does not change: the kernel may keep what it cached.
+	return nil, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
+	s := n.s
+	if s.opts.beforeRead != nil {
+		s.opts.beforeRead(s.ctx)
+	}
+	if s.ctx.Err() != nil {
+		return nil, syscall.EIO // unmounting
+	}
+	m := n.m
+	if m == nil || off >= m.Header.Size {
+		return fuse.ReadResultData(nil), 0
+	}
+	end := min(off+int64(len(dest)), m.Header.Size)
+	r := span{seq: -1, off: m.DataOffset + off, end: m.DataOffset + end}
+	if !m.Contiguous() {
+		r = span{seq: m.Seq, off: off, end: end}
+	}
+	slot, err := s.pool.get(s.ctx, r)
+	if err != nil {
+		return nil, syscall.EIO
+	}
+	k, err := slot.rr.ReadMemberAt(m, dest, off)
+	s.pool.put(slot)
+	if err != nil && err != io.EOF {
+		s.readError(m, err)
+		return nil, syscall.EIO
+	}
+	return fuse.ReadResultData(dest[:k]), 0
+}
+
+func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
+	if n.a.mode&sIFMT != sIFLNK {
+		return nil, syscall.EINVAL
+	}
+	return []byte(n.a.linkTarget), 0
+}
+
+func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, syscall.Errno) {
+	if n.m == nil {
+		return 0, syscall.ENODATA
+	}
+	_, values := xattrs(&n.m.Header)
+	v, ok := values[name]
+	if !ok {
+		return 0, syscall.ENODATA
+	}
+	if len(dest) < len(v) {
+		return uint32(len(v)), syscall.ERANGE
+	}
+	return uint32(copy(dest, v)), 0
+}
+
+func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
+	if n.m == nil {
+		return 0, 0
+	}
+	names, _ := xattrs(&n.m.Header)
+	var b []byte
+	for _, name := range names {
+		b = append(append(b, name...), 0)
+	}
+	if len(dest) < len(b) {
+		return uint32(len(b)), syscall.ERANGE
+	}
+	return uint32(copy(dest, b)), 0
+}
+
+func (n *node) Statfs(ctx context.Context, out *fuse.StatfsOut) syscall.Errno {
+	info := n.s.a.Info()
+	out.Bsize = 4096
+	out.Frsize = 4096
+	out.Blocks = uint64(info.UncompressedSize+4095) / 4096
+	out.Files = uint64(info.Members)
+	out.NameLen = 255
+	return 0
+}
+
+// fill copies a into the attributes FUSE returns.
+func (a *attr) fill(out *fuse.Attr) {
+	out.Ino = a.ino
+	out.Mode = a.mode
+	out.Size = uint64(a.size)
+	out.Blocks = a.blocks
+	out.Blksize = 4096
+	out.Nlink = a.nlink
+	out.Owner = fuse.Owner{Uid: a.uid, Gid: a.gid}
+	out.Rdev = a.rdev
+	out.SetTimes(&a.atime, &a.mtime, &a.ctime)
+}
+
+// errno maps an error of the index to an errno, logging what is not a
+// plain "no such file".
+func (s *server) errno(op string, err error) syscall.Errno {
+	if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound) {
+		return syscall.ENOENT
+	}
+	s.opts.log(fmt.Sprintf("%s: %v", op, err))
+	return syscall.EIO
+}
+
+// readError logs a failed read, once per member.
+func (s *server) readError(m *index.Member, err error) {
+	if _, seen := s.failed.LoadOrStore(m.Seq, true); !seen {
+		s.opts.log(fmt.Sprintf("%s: %v", s.a.Info().Archive, err))
+	}
+}
