@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/tarx-dev/tarx/mount"
 	"github.com/urfave/cli/v2"
@@ -205,7 +204,7 @@ func (o mountOptions) startDaemon(ctx context.Context) error {
 	cmd := exec.Command(exe, args...)
 	cmd.Dir = "/"
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		w.Close()
 		return fmt.Errorf("mount: start the server: %w", err)
