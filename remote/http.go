@@ -243,9 +243,14 @@ type countingTransport struct {
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.st.requests.Add(1)
-	resp, err := t.base.RoundTrip(req)
+	return t.st.countBody(t.base.RoundTrip(req))
+}
+
+// countBody makes the body of resp count the bytes read from it; the
+// HTTP transport and the S3 client both count through it.
+func (st *counters) countBody(resp *http.Response, err error) (*http.Response, error) {
 	if err == nil && resp.Body != nil {
-		resp.Body = &countingBody{ReadCloser: resp.Body, st: t.st}
+		resp.Body = &countingBody{ReadCloser: resp.Body, st: st}
 	}
 	return resp, err
 }

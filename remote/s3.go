@@ -86,11 +86,7 @@ type countingClient struct {
 
 func (c *countingClient) Do(req *http.Request) (*http.Response, error) {
 	c.st.requests.Add(1)
-	resp, err := c.c.Do(req)
-	if err == nil && resp.Body != nil {
-		resp.Body = &countingBody{ReadCloser: resp.Body, st: c.st}
-	}
-	return resp, err
+	return c.st.countBody(c.c.Do(req))
 }
 
 func newS3(ctx context.Context, loc Location, opts *Options, st *counters) (*s3Backend, error) {

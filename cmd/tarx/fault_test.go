@@ -356,13 +356,7 @@ func TestUnprivileged(t *testing.T) {
 		t.Skip("needs root to run tarx as another user")
 	}
 	const uid, gid = 65534, 65534
-	base := t.TempDir()
-	// Let the other user through the temporary directories.
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base := otherUserDir(t)
 	// The test binary, where the other user can run it.
 	bin := filepath.Join(base, "bin")
 	os.Mkdir(bin, 0o755)

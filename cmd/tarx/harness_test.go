@@ -434,3 +434,16 @@ func smallArchive(t *testing.T) (string, []testarchive.Entry) {
 	gz := testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6)
 	return writeArchive(t, "small.tar.gz", gz), entries
 }
+
+// otherUserDir returns a new temporary directory that another user (the
+// tests that run tarx as nobody) can reach: it and its parent are 0755.
+func otherUserDir(t *testing.T) string {
+	t.Helper()
+	base := t.TempDir()
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return base
+}

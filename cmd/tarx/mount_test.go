@@ -161,12 +161,7 @@ func TestMount_Unprivileged(t *testing.T) {
 		t.Skip("needs root to run tarx as another user")
 	}
 	const uid, gid = 65534, 65534
-	base := t.TempDir()
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	base := otherUserDir(t)
 	exe := filepath.Join(base, "tarx")
 	testarchive.CopyFile(t, testarchive.TestBinary(t), exe, 0o755)
 	f := testarchive.Fixtures(t)[0]
