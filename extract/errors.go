@@ -29,6 +29,15 @@ var (
 	// ErrIncomplete reports a file created by CreateFile whose pieces were
 	// not all done when the Writer was closed; the file is removed.
 	ErrIncomplete = errors.New("extract: incomplete file")
+
+	// ErrShard reports shard settings that cannot work: a shard number out
+	// of range, options that would make shards disagree, or a shared file
+	// whose path holds something else.
+	ErrShard = errors.New("extract: shard")
+
+	// ErrShardsMissing reports a Finish before every shard of the plan
+	// recorded that it is done.
+	ErrShardsMissing = errors.New("extract: shards not done")
 )
 
 // A MemberError records an error and the archive member whose extraction

@@ -14,6 +14,9 @@ type unit struct {
 	start int64 // checkpoint to resume at
 	end   int64 // offset just past the last task
 	tasks []task
+	// verified units hold pieces of shared files (see planShared), read
+	// through a RangeReader from start rather than a resumed stream.
+	verified bool
 }
 
 // A task is one member written whole, or one piece of a member split
@@ -30,6 +33,7 @@ type task struct {
 type split struct {
 	m         *index.Member
 	f         *File
+	shared    *SharedFile // instead of f, for a member several shards write
 	mu        sync.Mutex
 	crcs      []uint32 // CRC-32 of each piece, once done
 	lens      []int64

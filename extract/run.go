@@ -39,6 +39,11 @@ type Options struct {
 	// Progress, if set, is called with the members and bytes written so
 	// far each time a member is done; it may be called concurrently.
 	Progress func(members, bytes int64)
+	// Shards, if not zero, makes FromIndex extract only shard Shard
+	// (counting from 0) of the NewPlan of Shards shards, and record under
+	// Dir that it is done once it is, without errors. Directories and
+	// links are left to Finish, which runs once all shards are done.
+	Shard, Shards int
 }
 
 // excluded reports whether the member named name is left out.
@@ -103,6 +108,13 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if _, err := match.New(opts.Patterns); err != nil {
 		return Result{}, err
 	}
+	var sh *shardRun
+	if opts.Shards != 0 {
+		var err error
+		if sh, err = newShardRun(ctx, a, &opts); err != nil {
+			return Result{}, err
+		}
+	}
 	// Superseded members are skipped below, so the Writer sees each path
 	// once (unless --strip-components makes names collide).
 	opts.Writer.UniquePaths = opts.Writer.StripComponents == 0
@@ -157,6 +169,12 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			}
 			return nil
 		}
+		how := partWhole
+		if sh != nil {
+			if how = sh.part(m); how == partNone {
+				return nil
+			}
+		}
 		opts.selected(&m.Header)
 		if skipSuperseded && m.Superseded {
 			// A superseded hard link is still checked, as a serial
@@ -175,6 +193,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 				x.done(0)
 			}
 			return nil
+		}
+		if how == partShared {
+			return x.planShared(p, m, sh)
 		}
 		s, err := p.add(m)
 		if err != nil || s == nil {
@@ -199,6 +220,11 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if err := w.Close(); err != nil {
 		for _, e := range unjoin(err) {
 			x.report(e)
+		}
+	}
+	if sh != nil && x.res.Errors == 0 {
+		if err := sh.record(opts.Dir, x.res); err != nil {
+			return x.res, err
 		}
 	}
 	return x.res, nil
@@ -229,6 +255,10 @@ func header(m *index.Member) *tar.Header {
 
 // runUnit performs the tasks of one unit from its own resumed stream.
 func (x *run) runUnit(a *index.Archive, u *unit) {
+	if u.verified {
+		x.runVerified(a, u)
+		return
+	}
 	// Members behind a broken stream fail with the stream's error, as
 	// the checked reader reports it for the member it broke in.
 	fail := func(tasks []task, err error) {
@@ -322,6 +352,23 @@ func (x *run) pieceDone(t task, sum uint32, err error) {
 		if x.ctx.Err() == nil {
 			x.report(err)
 		}
+	}
+	if sp.shared != nil {
+		if sp.left > 0 {
+			return
+		}
+		if err := sp.shared.Close(); err != nil && !sp.failed {
+			sp.failed = true
+			x.report(err)
+		}
+		if !sp.failed {
+			var n int64
+			for _, l := range sp.lens {
+				n += l
+			}
+			x.done(n)
+		}
+		return
 	}
 	if sp.f == nil {
 		return

@@ -33,7 +33,7 @@ func extractCommand() *cli.Command {
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			filesFromFlag, nullFlag,
 			&cli.StringFlag{Name: "save-index", Usage: "with ARCHIVE -, write the index to `PATH`"},
-		}, tarFlags()...),
+		}, append(shardFlags(), tarFlags()...)...),
 		UseShortOptionHandling: true,
 		Action:                 action(extractOptionsFrom, runExtract),
 	}
@@ -56,6 +56,7 @@ type diskOptions struct {
 	dir             string   // --directory
 	stripComponents int      // --strip-components
 	tar             tarOptions
+	shardOptions             // --shard, --shards, --finish
 }
 
 func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
@@ -76,6 +77,10 @@ func diskOptionsFrom(c *cli.Context) (diskOptions, error) {
 	}
 	names, err := filesFrom(c)
 	o.patterns = append(o.patterns, names...)
+	if err != nil || c.Command.Name == "plan" {
+		return o, err // plan has --shards of its own, and no --shard
+	}
+	o.shardOptions, err = shardOptionsFrom(c)
 	return o, err
 }
 
@@ -139,6 +144,9 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 		saveIndex:     c.String("save-index"),
 		stdin:         c.App.Reader,
 	}
+	if o.archive == "-" && o.sharded() {
+		return extractOptions{}, usagef("extract: shards need an index: ARCHIVE cannot be -")
+	}
 	if o.archive != "-" && o.saveIndex != "" {
 		return extractOptions{}, usagef("extract: --save-index is for ARCHIVE - (use --index for a file)")
 	}
@@ -150,6 +158,16 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 func runExtract(ctx context.Context, o extractOptions) error {
 	if o.archive == "-" {
 		return extractStream(ctx, o)
+	}
+	if o.sharded() {
+		// Shards work from the index: one that is published with a remote
+		// archive is fetched; a local archive without one is indexed.
+		a, err := o.openArchive(ctx)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return extractIndexed(ctx, a, o)
 	}
 	opts := o.openOptions()
 	opts.NoBuild = true
@@ -222,7 +240,12 @@ func extractIndexed(ctx context.Context, a *index.Archive, o extractOptions) err
 	}
 	info := a.Info()
 	x := o.extraction("extracting", &info)
-	res, err := extract.FromIndex(ctx, a, x.opts)
+	x.opts.Shard, x.opts.Shards = o.shard.K, o.shard.N
+	run := extract.FromIndex
+	if o.finishing {
+		run = extract.Finish
+	}
+	res, err := run(ctx, a, x.opts)
 	x.bar.done()
 	if err != nil {
 		return o.errorf(err)

@@ -23,7 +23,7 @@ func getCommand() *cli.Command {
 			&cli.BoolFlag{Name: "to-stdout", Aliases: []string{"O"}, Usage: "write contents to standard output, in archive order"},
 			&cli.IntFlag{Name: "strip-components", Usage: "drop `N` leading path elements"},
 			filesFromFlag, nullFlag,
-		}, tarFlags()...),
+		}, append(shardFlags(), tarFlags()...)...),
 		UseShortOptionHandling: true,
 		Action:                 action(getOptionsFrom, runGet),
 	}
@@ -52,6 +52,9 @@ func getOptionsFrom(c *cli.Context) (getOptions, error) {
 	o := getOptions{commonOptions: common, diskOptions: disk, toStdout: c.Bool("to-stdout")}
 	if t := o.tar; o.toStdout && (t.verbose > 0 || len(t.exclude) > 0 || t.wildcards || t.noWildcards || t.totals) {
 		return getOptions{}, usagef("get: -v, --exclude, --wildcards, --no-wildcards and --totals are for extraction into a directory, not --to-stdout")
+	}
+	if o.toStdout && o.sharded() {
+		return getOptions{}, usagef("get: --shard and --finish are for extraction into a directory, not --to-stdout")
 	}
 	if o.toStdout {
 		// Into a directory, extract checks them (as tarx extract does).

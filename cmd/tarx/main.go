@@ -147,7 +147,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 		Commands: []*cli.Command{
 			indexCommand(), lsCommand(), getCommand(), catCommand(),
-			extractCommand(), infoCommand(), verifyCommand(), mountCommand(), umountCommand(),
+			extractCommand(), planCommand(), infoCommand(), verifyCommand(), mountCommand(), umountCommand(),
 			completionCommand(), manCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // run maps errors to exit codes
