@@ -56,7 +56,7 @@ type diskOptions struct {
 	dir             string   // --directory
 	stripComponents int      // --strip-components
 	tar             tarOptions
-	shardOptions             // --shard, --shards, --finish
+	shardOptions    // --shard, --shards, --finish
 }
 
 func diskOptionsFrom(c *cli.Context) (diskOptions, error) {

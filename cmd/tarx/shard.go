@@ -20,8 +20,8 @@ func shardFlags() []cli.Flag {
 
 // shardOptions are the values of shardFlags.
 type shardOptions struct {
-	shard  sched.Assignment // N is 0 without --shard
-	finishing bool // --finish
+	shard     sched.Assignment // N is 0 without --shard
+	finishing bool             // --finish
 }
 
 func shardOptionsFrom(c *cli.Context) (shardOptions, error) {
