@@ -71,6 +71,10 @@ type Shard struct {
 	Bytes   int64 `json:"bytes"`
 	Inflate int64 `json:"inflate"`
 	Cost    int64 `json:"cost"`
+	// Fetch is the range of the compressed archive the shard reads (all
+	// of it that a remote shard fetches, but for a block at either end).
+	FetchStart int64 `json:"fetch_start"`
+	FetchEnd   int64 `json:"fetch_end"`
 }
 
 // Balance returns the largest shard's cost over the mean (1 is perfect).
@@ -199,6 +203,12 @@ func NewPlan(ctx context.Context, a *index.Archive, opts *Options, n int) (*Plan
 			s.Split++
 		}
 		s.Cost = cost[cuts[k+1]] - cost[cuts[k]]
+		if s.Start < s.End {
+			// A shard reads past its territory by at most a block.
+			if s.FetchStart, s.FetchEnd, err = a.CompressedRange(s.Start, s.End+index.BlockSize); err != nil {
+				return nil, err
+			}
+		}
 		p.Shards = append(p.Shards, s)
 	}
 	p.Digest = p.digest(info)

@@ -34,6 +34,9 @@ func newShardRun(ctx context.Context, a *index.Archive, opts *Options) (*shardRu
 	}
 	sh := &shardRun{k: opts.Shard, n: opts.Shards, plan: p}
 	sh.lo, sh.hi = p.territory(sh.k)
+	if s := p.Shards[sh.k]; s.Start < s.End {
+		a.HintRange(s.Start, s.End+index.BlockSize)
+	}
 	if err := os.MkdirAll(opts.Dir, 0o777); err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}

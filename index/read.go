@@ -158,6 +158,28 @@ func (a *Archive) checkpointAt(off int64) (gzseek.Checkpoint, error) {
 	return cp, err
 }
 
+// CompressedRange returns the range of the compressed archive that reading
+// the decompressed stream from lo to hi needs: from the checkpoint at or
+// before lo to the first checkpoint at or past hi, or to the end of the
+// archive if there is none.
+func (a *Archive) CompressedRange(lo, hi int64) (from, to int64, err error) {
+	err = view(a.db, func(tx *bolt.Tx) error {
+		cp, err := checkpointBefore(tx, lo, nil)
+		if err != nil {
+			return err
+		}
+		from, to = cp.In, a.info.ArchiveSize
+		c := tx.Bucket(bucketCheckpoints).Cursor()
+		if k, v := c.Seek(u64(hi)); k != nil {
+			if next, err := readCheckpoint(k, v, nil); err == nil {
+				to = min(next.In+1, to)
+			}
+		}
+		return nil
+	})
+	return from, to, err
+}
+
 // Checkpoints returns the decompressed offsets of all checkpoints, in order.
 func (a *Archive) Checkpoints() ([]int64, error) {
 	var offs []int64

@@ -423,26 +423,17 @@ func redactLocation(s string) string {
 // hint tells a remote archive which compressed bytes reading m needs: from
 // the checkpoint before its header to the first checkpoint past its end
 // (plus what the inflater buffers), so that it fetches no further.
-func (a *Archive) hint(m *Member) {
-	if a.obj == nil {
+func (a *Archive) hint(m *Member) { a.HintRange(m.HeaderOffset, m.DataEnd) }
+
+// HintRange announces that the decompressed stream from lo to hi will be
+// read next (by one reader or several): a remote archive then fetches the
+// compressed bytes CompressedRange names, and reads ahead no further. It
+// does nothing for a local archive.
+func (a *Archive) HintRange(lo, hi int64) {
+	if a.obj == nil || hi <= lo {
 		return
 	}
-	var from, to int64
-	err := view(a.db, func(tx *bolt.Tx) error {
-		cp, err := checkpointBefore(tx, m.HeaderOffset, nil)
-		if err != nil {
-			return err
-		}
-		from, to = cp.In, a.info.ArchiveSize
-		c := tx.Bucket(bucketCheckpoints).Cursor()
-		if k, v := c.Seek(u64(m.DataEnd)); k != nil {
-			if next, err := readCheckpoint(k, v, nil); err == nil {
-				to = next.In + 1
-			}
-		}
-		return nil
-	})
-	if err == nil {
+	if from, to, err := a.CompressedRange(lo, hi); err == nil {
 		a.obj.Hint(from, to+inflaterSlack)
 	}
 }

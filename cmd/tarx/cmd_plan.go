@@ -79,9 +79,9 @@ func runPlan(ctx context.Context, o planOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "shard\tstart\tend\tcheckpoints\tmembers\tsplit\tbytes\tinflate\tcost\t\n")
+	fmt.Fprintf(tw, "shard\tstart\tend\tcheckpoints\tmembers\tsplit\tbytes\tinflate\tcost\tfetch\t\n")
 	for _, s := range p.Shards {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.K, s.Start, s.End, s.Checkpoints, s.Members, s.Split, s.Bytes, s.Inflate, s.Cost)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.K, s.Start, s.End, s.Checkpoints, s.Members, s.Split, s.Bytes, s.Inflate, s.Cost, s.FetchEnd-s.FetchStart)
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "%d members in shards (%d bytes), %d directories and links for --finish; balance %.3f (largest shard over the mean); plan %s\n",
