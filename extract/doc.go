@@ -18,6 +18,14 @@
 // from the archive), and directory modes and times are set after their
 // contents.
 //
+// Sharded extraction (shard*.go) spreads one extraction over machines that
+// never talk to each other: [NewPlan] cuts the stream into runs of
+// checkpoint spans of about equal cost, FromIndex with Options.Shards
+// writes one shard (members crossing its ends in place, for its own range,
+// through index's block checksums), and [Finish] does what happens once —
+// directories, links, the metadata of shared files — after every shard
+// has recorded itself under the destination.
+//
 // The system calls the Writer needs beyond os.Root (creating a name in an
 // open directory without following a link, device nodes, FIFOs, the times
 // and owners of symbolic links) are in sys_unix.go and sys_windows.go, one
