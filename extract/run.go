@@ -41,8 +41,9 @@ type Options struct {
 	Progress func(members, bytes int64)
 	// Shards, if not zero, makes FromIndex extract only shard Shard
 	// (counting from 0) of the NewPlan of Shards shards, and record under
-	// Dir that it is done once it is, without errors. Directories and
-	// links are left to Finish, which runs once all shards are done.
+	// Dir that it is done once it is, with the number of members that
+	// failed. Directories and links are left to Finish, which runs once
+	// all shards are done.
 	Shard, Shards int
 }
 
@@ -163,17 +164,17 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		if opts.excluded(m.Header.Name) {
 			return nil
 		}
+		how := partWhole // each shard reports the members it owns
+		if sh != nil {
+			if how = sh.part(m); how == partNone {
+				return nil
+			}
+		}
 		if _, ok, err := w.Name(m.Header.Name); err != nil || !ok {
 			if err != nil {
 				x.report(err)
 			}
 			return nil
-		}
-		how := partWhole
-		if sh != nil {
-			if how = sh.part(m); how == partNone {
-				return nil
-			}
 		}
 		opts.selected(&m.Header)
 		if skipSuperseded && m.Superseded {
@@ -222,7 +223,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			x.report(e)
 		}
 	}
-	if sh != nil && x.res.Errors == 0 {
+	if sh != nil {
 		if err := sh.record(opts.Dir, x.res); err != nil {
 			return x.res, err
 		}

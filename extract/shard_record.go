@@ -17,13 +17,14 @@ import (
 // records that it is done; Finish reads the records and removes it.
 const RecordDir = ".tarx-shards"
 
-// A record says that one shard of a plan completed without errors.
+// A record says that one shard of a plan completed.
 type record struct {
 	Shard   int       `json:"shard"`
 	Shards  int       `json:"shards"`
 	Digest  string    `json:"digest"`
 	Members int64     `json:"members"`
 	Bytes   int64     `json:"bytes"`
+	Errors  int64     `json:"errors"` // members that failed
 	Host    string    `json:"host,omitempty"`
 	Done    time.Time `json:"done"`
 }
@@ -58,7 +59,7 @@ func writeRecord(dir string, r record) error {
 }
 
 // removeRecord removes shard k's record, if any, before the shard runs:
-// a shard that fails leaves none.
+// a shard that stops before its end leaves none.
 func removeRecord(dir string, k, n int) error {
 	root, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {

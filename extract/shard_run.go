@@ -149,11 +149,11 @@ func (x *run) runVerified(a *index.Archive, u *unit) {
 	}
 }
 
-// record records, once the shard is done without errors, that it is.
+// record records that the shard is done, and how many members failed.
 func (sh *shardRun) record(dir string, res Result) error {
 	host, _ := os.Hostname()
 	return writeRecord(dir, record{Shard: sh.k, Shards: sh.n, Digest: sh.plan.Digest,
-		Members: res.Members, Bytes: res.Bytes, Host: host, Done: time.Now().UTC()})
+		Members: res.Members, Bytes: res.Bytes, Errors: res.Errors, Host: host, Done: time.Now().UTC()})
 }
 
 // Finish completes a sharded extraction into opts.Dir once every shard of
@@ -163,8 +163,11 @@ func (sh *shardRun) record(dir string, res Result) error {
 // wrote and then that of the directories, deepest first, as a Writer's
 // Close does, and removes the records. opts must select the members the
 // shards did (Patterns and Exclude); the number of shards comes from the
-// records. Finish may be run again after a failure: it redoes the same
-// steps, and the records stay until it succeeds.
+// records. A shard that recorded failed members is reported as an error
+// (the members themselves were reported by the shard), as tar goes on past
+// a failed member and exits with an error. Finish may be run again: it
+// redoes the same steps, and the records stay until it succeeds without
+// errors.
 func Finish(ctx context.Context, a *index.Archive, opts Options) (Result, error) {
 	if _, err := match.New(opts.Patterns); err != nil {
 		return Result{}, err
@@ -189,6 +192,15 @@ func Finish(ctx context.Context, a *index.Archive, opts Options) (Result, error)
 		return Result{}, err
 	}
 	x := &run{ctx: ctx, w: w, opts: &opts}
+	for _, r := range recs {
+		if r.Errors > 0 {
+			what := "members"
+			if r.Errors == 1 {
+				what = "member"
+			}
+			x.report(fmt.Errorf("%w: shard %d of %d: %d %s failed (as it reported); run it again once they can be extracted", ErrShard, r.Shard, r.Shards, r.Errors, what))
+		}
+	}
 	unmatched, err := a.Select(opts.Patterns, func(m *index.Member) error {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tarx-dev/tarx/extract"
@@ -105,8 +106,8 @@ func TestShards_SameAsFromIndex(t *testing.T) {
 }
 
 // TestShards_CorruptShare corrupts a byte of a member that two shards
-// share: the shard that writes it fails with index.ErrChecksum and records
-// nothing, so Finish refuses; the other shard is done.
+// share: the shard that writes it fails on it with index.ErrChecksum and
+// records the failure, which Finish reports (and it keeps the records).
 func TestShards_CorruptShare(t *testing.T) {
 	entries := testarchive.CorruptibleEntries()
 	tarBytes := testarchive.Tar(t, entries, tar.FormatPAX)
@@ -142,7 +143,12 @@ func TestShards_CorruptShare(t *testing.T) {
 	if res, err := extract.FromIndex(ctx, a, extract.Options{Dir: dir, Shard: 0, Shards: 2}); err != nil || res.Errors != 0 {
 		t.Fatalf("shard 0: %v, %d errors", err, res.Errors)
 	}
-	if _, err := extract.Finish(ctx, a, extract.Options{Dir: dir}); !errors.Is(err, extract.ErrShardsMissing) {
-		t.Errorf("Finish with shard 1 failed: %v, want ErrShardsMissing", err)
+	errs = nil
+	res, err = extract.Finish(ctx, a, extract.Options{Dir: dir, Report: func(err error) { errs = append(errs, err) }})
+	if err != nil || res.Errors != 1 || len(errs) != 1 || !errors.Is(errs[0], extract.ErrShard) || !strings.Contains(errs[0].Error(), "shard 1 of 2: 1 member failed") {
+		t.Errorf("Finish after a shard failed: %v, %d errors %v; want one naming shard 1", err, res.Errors, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, extract.RecordDir)); err != nil {
+		t.Errorf("Finish with errors removed the records: %v", err)
 	}
 }

@@ -341,6 +341,42 @@ func TestShards_KilledAndRerun(t *testing.T) {
 	checkOneLine(t, r, 1, url+": ", "no shard has recorded that it is done")
 }
 
+// TestShards_FailedMember: a member refused by the shard that owns it
+// fails that shard (one line, exit 1) and no other; --finish finishes the
+// rest, names the shard and exits 1, and keeps the records.
+func TestShards_FailedMember(t *testing.T) {
+	at := time.Unix(1_650_000_000, 0)
+	var entries []testarchive.Entry
+	for i := range 40 {
+		entries = append(entries, testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("d/f%02d", i), Mode: 0o644, ModTime: at}, Data: testarchive.Incompressible(int64(i), 40<<10)})
+	}
+	entries[30].Header.Name = "../evil"
+	p := writeArchive(t, "a.tar.gz", testarchive.External(t, testarchive.Tar(t, entries, tar.FormatPAX), "gzip-6"))
+	mustRun(t, "index", p, "--span", shardSpan)
+	dir := filepath.Join(t.TempDir(), "out")
+	failed := 0
+	for k := range 3 {
+		r := runTarx(t, "extract", p, "-C", dir, "--shard", fmt.Sprintf("%d/3", k))
+		if r.code != 0 {
+			failed++
+			checkOneLine(t, r, 1, p+": ", "../evil")
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d shards failed, want the one that owns ../evil", failed)
+	}
+	r := runTarx(t, "extract", p, "-C", dir, "--finish")
+	checkOneLine(t, r, 1, p+": ", "1 member failed")
+	for i, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e.Header.Name)); (err == nil) == (i == 30) {
+			t.Errorf("%s: %v", e.Header.Name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".tarx-shards")); err != nil {
+		t.Errorf("--finish with a failed shard removed the records: %v", err)
+	}
+}
+
 func TestShards_Refused(t *testing.T) {
 	p, _ := smallArchive(t)
 	dir := t.TempDir()
