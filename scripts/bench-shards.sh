@@ -36,7 +36,7 @@ for a in go many; do
 	"$tarx" index --no-progress --span 1M "$work/$a-1m.tar.gz" >/dev/null
 done
 
-balance() { "$tarx" plan "$1" --shards "$2" --json | sed -n 's/.*"balance":\([0-9.]*\).*/\1/p'; }
+balance() { printf '%.3f' "$("$tarx" plan "$1" --shards "$2" --json | sed -n 's/.*"balance":\([0-9.]*\).*/\1/p')"; }
 cps() { "$tarx" info --json "$1" | sed -n 's/.*"checkpoints":\([0-9]*\).*/\1/p'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
 
