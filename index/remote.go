@@ -420,15 +420,23 @@ func redactLocation(s string) string {
 	return "(unparsable location)"
 }
 
-// hint tells a remote archive which compressed bytes reading m needs: from
-// the checkpoint before its header to the first checkpoint past its end
-// (plus what the inflater buffers), so that it fetches no further.
+// hint tells a remote archive which compressed bytes reading m needs (see
+// Span), so that it fetches no further.
 func (a *Archive) hint(m *Member) {
 	if a.obj == nil {
 		return
 	}
-	var from, to int64
-	err := view(a.db, func(tx *bolt.Tx) error {
+	if from, to, err := a.Span(m); err == nil {
+		a.obj.Hint(from, to)
+	}
+}
+
+// Span returns the range [from, to) of compressed archive bytes that
+// reading m may touch: from the checkpoint before its header to the first
+// checkpoint past its end, plus what the inflater reads ahead (at most the
+// archive's end).
+func (a *Archive) Span(m *Member) (from, to int64, err error) {
+	err = view(a.db, func(tx *bolt.Tx) error {
 		cp, err := checkpointBefore(tx, m.HeaderOffset, nil)
 		if err != nil {
 			return err
@@ -437,14 +445,12 @@ func (a *Archive) hint(m *Member) {
 		c := tx.Bucket(bucketCheckpoints).Cursor()
 		if k, v := c.Seek(u64(m.DataEnd)); k != nil {
 			if next, err := readCheckpoint(k, v, nil); err == nil {
-				to = next.In + 1
+				to = min(next.In+1+inflaterSlack, a.info.ArchiveSize)
 			}
 		}
 		return nil
 	})
-	if err == nil {
-		a.obj.Hint(from, to+inflaterSlack)
-	}
+	return from, to, err
 }
 
 // inflaterSlack is how far past the bytes it decodes gzseek may read.
