@@ -68,7 +68,9 @@ func TestS3_SeaweedFS(t *testing.T) {
 		// SeaweedFS has no regions: a request signed for any is served,
 		// with no redirect to follow.
 		t.Setenv("AWS_REGION", "eu-west-1")
-		o := mustOpen(t, "s3://private/a.tar.gz", signed)
+		opts := signed
+		opts.StallTimeout = time.Minute // no retry on a loaded machine: count the requests
+		o := mustOpen(t, "s3://private/a.tar.gz", opts)
 		buf := make([]byte, 1000)
 		if _, err := o.ReadAt(buf, 300_000); err != nil || !bytes.Equal(buf, data[300_000:301_000]) {
 			t.Fatalf("ReadAt: %v", err)
