@@ -8,7 +8,7 @@ FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
 FUZZSMOKE ?= 3s
 
-.PHONY: all build man install test cross demo bench bench-scale bench-mount bench-shards fuzz clean
+.PHONY: all build man install test cross demo bench bench-scale bench-mount bench-remote bench-shards fuzz clean
 
 all: build
 
@@ -51,6 +51,7 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-scale.sh
 	./scripts/bench-mount.sh
+	./scripts/bench-remote.sh
 	./scripts/bench-shards.sh
 
 # Many small members: BENCH_SCALE_MEMBERS=10000000 for the 10M archive.
@@ -60,6 +61,10 @@ bench-scale: build
 # tarx mount against tarx cat and archivemount.
 bench-mount: build
 	./scripts/bench-mount.sh
+
+# Remote archives over HTTP (nginx, Go net/http; 0 and 20 ms RTT), a 1 GB one too.
+bench-remote: build
+	./scripts/bench-remote.sh
 
 # Sharded extraction: the plan's balance, and 2 shards against one process.
 bench-shards: build

@@ -29,5 +29,9 @@
 // net/http and the AWS SDK read whole bodies: neither resumes one nor caches
 // ranges. S3 goes through github.com/aws/aws-sdk-go-v2 (credential chain,
 // region, signing); its own retryer is turned off for reads so that one
-// policy, ours, covers both protocols and resumption.
+// policy, ours, covers both protocols and resumption. The SDK does not
+// follow S3's wrong-region answers (301 PermanentRedirect, 400 for a
+// signature of another region), so when no region is given this package
+// does as the aws CLI: it takes the bucket's region from
+// X-Amz-Bucket-Region (or asks HeadBucket) and signs again for it.
 package remote

@@ -43,8 +43,12 @@ type Options struct {
 	// EndpointURL overrides the S3 endpoint (an S3-compatible store); it
 	// implies path-style addressing. AWS_ENDPOINT_URL is honoured too.
 	EndpointURL string
-	// Region sets the S3 region; else the SDK's resolution (AWS_REGION,
-	// the shared config), else us-east-1.
+	// Region fixes the S3 region of the bucket. If it is empty, requests
+	// start in the SDK's region (AWS_REGION, the shared config, else
+	// us-east-1) and move to the bucket's own region when S3 answers that
+	// they went to the wrong one (301 PermanentRedirect, or 400 for a
+	// request signed for another region; the region is taken from
+	// X-Amz-Bucket-Region, asking HeadBucket if the answer lacks it).
 	Region string
 }
 

@@ -18,7 +18,7 @@ import (
 
 // s3Backend reads an S3 object with HeadObject and ranged GetObject.
 type s3Backend struct {
-	client *s3.Client
+	client *s3Client
 	bucket string
 	key    string
 	name   string
@@ -29,8 +29,10 @@ type s3Backend struct {
 // AWS_ENDPOINT_URL) implies path-style addressing. The SDK's retryer is
 // off: reads are retried by this package (see retrier). The SDK builds the
 // HTTP client itself (so that AWS_CA_BUNDLE applies), with this package's
-// timeouts, unless Options.Transport is set.
-func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, error) {
+// timeouts, unless Options.Transport is set. Unless Options.Region is set,
+// the client moves to the bucket's own region when S3 answers that a
+// request went to the wrong one (see s3Client.reroute).
+func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3Client, error) {
 	lo := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer { return aws.NopRetryer{} }),
 	}
@@ -58,23 +60,28 @@ func newS3Client(ctx context.Context, opts *Options, st *counters) (*s3.Client, 
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if opts.EndpointURL != "" {
-			o.BaseEndpoint = aws.String(opts.EndpointURL)
-		}
-		if o.BaseEndpoint != nil {
-			o.UsePathStyle = true
-		}
-		// S3-compatible stores may not know the newer checksum headers.
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		inner := o.HTTPClient
-		if opts.Transport != nil {
-			inner = &http.Client{Transport: opts.Transport}
-		}
-		o.HTTPClient = &countingClient{c: inner, st: st}
-	})
-	return client, nil
+	c := &s3Client{region: cfg.Region, fixed: opts.Region != ""}
+	c.make = func(region string) *s3.Client {
+		return s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.Region = region
+			if opts.EndpointURL != "" {
+				o.BaseEndpoint = aws.String(opts.EndpointURL)
+			}
+			if o.BaseEndpoint != nil {
+				o.UsePathStyle = true
+			}
+			// S3-compatible stores may not know the newer checksum headers.
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+			o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+			inner := o.HTTPClient
+			if opts.Transport != nil {
+				inner = &http.Client{Transport: opts.Transport}
+			}
+			o.HTTPClient = &countingClient{c: inner, st: st}
+		})
+	}
+	c.Client = c.make(c.region)
+	return c, nil
 }
 
 // countingClient counts the requests of an SDK HTTP client and the body
@@ -102,7 +109,14 @@ func newS3(ctx context.Context, loc Location, opts *Options, st *counters) (*s3B
 func (b *s3Backend) close() {}
 
 func (b *s3Backend) stat(ctx context.Context, _ int64) (Identity, []byte, bool, error) {
-	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &b.bucket, Key: &b.key})
+	in := &s3.HeadObjectInput{Bucket: &b.bucket, Key: &b.key}
+	out, err := b.client.HeadObject(ctx, in)
+	if err != nil {
+		var moved bool
+		if moved, err = b.client.reroute(ctx, b.bucket, err); moved {
+			out, err = b.client.HeadObject(ctx, in)
+		}
+	}
 	if err != nil {
 		return Identity{}, nil, false, s3Error(ctx, b.name, err)
 	}
@@ -151,6 +165,10 @@ func s3Error(ctx context.Context, name string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	var wr *wrongRegionError
+	if errors.As(err, &wr) {
+		return fmt.Errorf("%w %s", s3Error(ctx, name, wr.err), wr.note())
+	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {
 		retryAfter := ""
@@ -196,18 +214,35 @@ func Put(ctx context.Context, location string, body io.ReadSeeker, size int64, o
 		if err != nil {
 			return err
 		}
-		_, err = client.PutObject(ctx, &s3.PutObjectInput{
-			Bucket:        &loc.Bucket,
-			Key:           &loc.Key,
-			Body:          body,
-			ContentLength: aws.Int64(size),
-			ContentType:   aws.String("application/octet-stream"),
-		}, func(o *s3.Options) {
-			o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = opts.retries() + 1
-				so.MaxBackoff = opts.maxBackoff()
+		start, err := body.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return fmt.Errorf("remote: upload %s: %w", loc, err)
+		}
+		put := func() error {
+			if _, err := body.Seek(start, io.SeekStart); err != nil {
+				return err
+			}
+			_, err := client.PutObject(ctx, &s3.PutObjectInput{
+				Bucket:        &loc.Bucket,
+				Key:           &loc.Key,
+				Body:          body,
+				ContentLength: aws.Int64(size),
+				ContentType:   aws.String("application/octet-stream"),
+			}, func(o *s3.Options) {
+				o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+					so.MaxAttempts = opts.retries() + 1
+					so.MaxBackoff = opts.maxBackoff()
+				})
 			})
-		})
+			return err
+		}
+		err = put()
+		if err != nil {
+			var moved bool
+			if moved, err = client.reroute(ctx, loc.Bucket, err); moved {
+				err = put()
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("remote: upload: %w", s3Error(ctx, loc.String(), err))
 		}

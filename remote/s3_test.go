@@ -64,6 +64,21 @@ func TestS3_SeaweedFS(t *testing.T) {
 			t.Fatalf("ReadAt: %v", err)
 		}
 	})
+	t.Run("signed for another region", func(t *testing.T) {
+		// SeaweedFS has no regions: a request signed for any is served,
+		// with no redirect to follow.
+		t.Setenv("AWS_REGION", "eu-west-1")
+		opts := signed
+		opts.StallTimeout = time.Minute // no retry on a loaded machine: count the requests
+		o := mustOpen(t, "s3://private/a.tar.gz", opts)
+		buf := make([]byte, 1000)
+		if _, err := o.ReadAt(buf, 300_000); err != nil || !bytes.Equal(buf, data[300_000:301_000]) {
+			t.Fatalf("ReadAt: %v", err)
+		}
+		if st := o.Stats(); st.Requests != 2 {
+			t.Errorf("%d requests, want HeadObject and one GET", st.Requests)
+		}
+	})
 	t.Run("anonymous", func(t *testing.T) {
 		o := mustOpen(t, "s3://public/dir/a.tar.gz", anon)
 		if got := readAll(t, o, 100_000); !bytes.Equal(got, data) {

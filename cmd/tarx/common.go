@@ -21,7 +21,7 @@ type commonOptions struct {
 	name      string            // the archive in messages: a location without credentials or query
 	indexPath string            // --index
 	noReindex bool              // --no-reindex
-	remote    remote.Options    // --no-sign-request, --endpoint-url
+	remote    remote.Options    // --no-sign-request, --endpoint-url, --region
 	opened    *[]*index.Archive // archives opened, for --stats
 	stdout    io.Writer
 	stderr    io.Writer // progress: lines go above the bars
@@ -44,6 +44,7 @@ func commonOptionsFrom(c *cli.Context, min int, what string) (commonOptions, err
 		remote: remote.Options{
 			NoSignRequest: c.Bool("no-sign-request"),
 			EndpointURL:   c.String("endpoint-url"),
+			Region:        c.String("region"),
 		},
 		opened:   openedArchives(c),
 		stdout:   c.App.Writer,

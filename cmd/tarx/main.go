@@ -135,6 +135,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			&cli.BoolFlag{Name: "no-reindex", Usage: "fail instead of rebuilding a stale index"},
 			&cli.BoolFlag{Name: "no-progress", Usage: "draw no progress bars (none are drawn unless stderr is a terminal)"},
 			&cli.BoolFlag{Name: "no-sign-request", Usage: "read s3:// archives anonymously (public buckets)"},
+			&cli.StringFlag{Name: "region", Usage: "S3 `REGION` of the bucket (default: found from the bucket, starting from AWS_REGION or the shared config)"},
 			&cli.StringFlag{Name: "endpoint-url", Usage: "S3 endpoint `URL` for an S3-compatible store (path-style; AWS_ENDPOINT_URL works too)"},
 			&cli.BoolFlag{Name: "stats", Usage: "print the bytes fetched and requests made for a remote archive and its index"},
 		},

@@ -107,6 +107,12 @@ func TestRemote_S3(t *testing.T) {
 	}
 	t.Setenv("AWS_ENDPOINT_URL", "")
 
+	// --region is taken (SeaweedFS serves requests signed for any region).
+	r = mustRun(t, "--region", "eu-west-1", "--endpoint-url", endpoint, "cat", "s3://data/a.tar.gz", name)
+	if r.stdout != string(want) {
+		t.Fatalf("cat --region: %d bytes", len(r.stdout))
+	}
+
 	// Anonymous: the public bucket reads, the other is refused in one line.
 	r = mustRun(t, "--no-sign-request", "--endpoint-url", endpoint, "cat", "s3://public/a.tar.gz", name)
 	if r.stdout != string(want) {

@@ -1,0 +1,174 @@
+// Command benchserve is the HTTP side of scripts/bench-remote.sh: it serves
+// the files of a directory (Go's net/http: Range, If-Range, If-Match and an
+// nginx-style ETag) or proxies to another loopback server (nginx), adding
+// a fixed round-trip time, and counts what it sends.
+//
+// Latency: every new connection waits one RTT before its first byte is read
+// (the TCP handshake), and every request waits one RTT before it is
+// answered (request out, first byte back). Bandwidth is loopback's: the
+// bench measures round trips and bytes, not a slow link. (netem would be
+// the real thing; it is not available on these machines.)
+//
+// Counting: GET /.benchserve/stats answers {"requests":N,"bytes":M} (body
+// bytes of every other response since the last reset); add ?reset=1 to
+// zero the counters after reading them.
+//
+//	benchserve -listen 127.0.0.1:PORT -rtt 20ms (-dir DIR | -upstream http://127.0.0.1:PORT)
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
+	rtt := flag.Duration("rtt", 0, "round-trip time added per connection and per request")
+	dir := flag.String("dir", "", "serve the files of this directory")
+	upstream := flag.String("upstream", "", "proxy to this loopback URL instead")
+	addrFile := flag.String("addr-file", "", "write the base URL here once listening")
+	flag.Parse()
+	if (*dir == "") == (*upstream == "") {
+		log.Fatal("benchserve: give exactly one of -dir and -upstream")
+	}
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil || !loopback(host) {
+		log.Fatalf("benchserve: -listen %q: want a loopback address", *listen)
+	}
+	var h http.Handler
+	if *dir != "" {
+		h = files(*dir)
+	} else {
+		u, err := url.Parse(*upstream)
+		if err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
+			log.Fatalf("benchserve: -upstream %q: want http:// on loopback", *upstream)
+		}
+		p := httputil.NewSingleHostReverseProxy(u)
+		p.Transport = &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
+		h = p
+	}
+	s := &server{next: h, rtt: *rtt}
+	l, err := net.Listen("tcp", *listen)
+	if err != nil {
+		log.Fatal(err)
+	}
+	base := "http://" + l.Addr().String()
+	if *addrFile != "" {
+		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Println(base)
+	log.Fatal(http.Serve(slowListener{l, *rtt}, s))
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// server delays and counts the requests of next.
+type server struct {
+	next            http.Handler
+	rtt             time.Duration
+	requests, bytes atomic.Int64
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/.benchserve/stats" {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]int64{"requests": s.requests.Load(), "bytes": s.bytes.Load()})
+		if r.URL.Query().Get("reset") != "" {
+			s.requests.Store(0)
+			s.bytes.Store(0)
+		}
+		return
+	}
+	s.requests.Add(1)
+	time.Sleep(s.rtt)
+	s.next.ServeHTTP(&countingWriter{ResponseWriter: w, n: &s.bytes}, r)
+}
+
+// countingWriter counts the body bytes written.
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// slowListener delays the first read of every connection by rtt.
+type slowListener struct {
+	net.Listener
+	rtt time.Duration
+}
+
+func (l slowListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil || l.rtt <= 0 {
+		return c, err
+	}
+	return &slowConn{Conn: c, rtt: l.rtt}, nil
+}
+
+type slowConn struct {
+	net.Conn
+	rtt  time.Duration
+	once sync.Once
+}
+
+func (c *slowConn) Read(p []byte) (int, error) {
+	c.once.Do(func() { time.Sleep(c.rtt) })
+	return c.Conn.Read(p)
+}
+
+// files serves dir as nginx does for a static file: ETag "mtime-size" in
+// hex, Last-Modified, ranges by http.ServeContent.
+func files(dir string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := path.Clean("/" + r.URL.Path)
+		if strings.Contains(name, "/.") {
+			http.NotFound(w, r)
+			return
+		}
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil || !fi.Mode().IsRegular() {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", fmt.Sprintf(`"%x-%x"`, fi.ModTime().Unix(), fi.Size()))
+		http.ServeContent(w, r, name, fi.ModTime(), f)
+	})
+}
