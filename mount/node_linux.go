@@ -168,21 +168,93 @@ func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64
 		return fuse.ReadResultData(nil), 0
 	}
 	end := min(off+int64(len(dest)), m.Header.Size)
-	r := span{seq: -1, off: m.DataOffset + off, end: m.DataOffset + end}
-	if !m.Contiguous() {
-		r = span{seq: m.Seq, off: off, end: end}
+	dest = dest[:end-off]
+	var res fuse.ReadResult
+	var err error
+	if m.Contiguous() {
+		var r *heldRead
+		r, err = s.heldRead(m.DataOffset+off, len(dest))
+		if err != nil && !errors.Is(err, context.Canceled) {
+			err = fmt.Errorf("index: %s: %w", m.Header.Name, err)
+		}
+		res = r
+	} else {
+		err = s.readSparse(m, dest, off)
+		res = fuse.ReadResultData(dest)
 	}
-	slot, err := s.pool.get(s.ctx, r)
 	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.readError(m, err)
+		}
 		return nil, syscall.EIO
 	}
+	return res, 0
+}
+
+// heldRead is a read served from the cached blocks of the store, held
+// until the reply is written: go-fuse writes the slices (Slices) to the
+// kernel with one writev, without copying them, and then calls Done.
+type heldRead struct {
+	s    *store
+	held []*block
+	vecs [][]byte
+}
+
+var _ fuse.ReadResult = (*heldRead)(nil)
+
+func (s *server) heldRead(off int64, n int) (*heldRead, error) {
+	held, vecs, err := s.store.read(off, n)
+	if err != nil {
+		return nil, err
+	}
+	return &heldRead{s: s.store, held: held, vecs: vecs}, nil
+}
+
+// Slices returns the bytes of the read, in order.
+func (r *heldRead) Slices() ([][]byte, fuse.Status) { return r.vecs, fuse.OK }
+
+// Bytes returns the bytes of the read in one slice, copied into buf.
+func (r *heldRead) Bytes(buf []byte) ([]byte, fuse.Status) {
+	buf = buf[:0]
+	for _, v := range r.vecs {
+		buf = append(buf, v...)
+	}
+	return buf, fuse.OK
+}
+
+// Size returns the length of the read.
+func (r *heldRead) Size() int {
+	n := 0
+	for _, v := range r.vecs {
+		n += len(v)
+	}
+	return n
+}
+
+// Done gives back the blocks.
+func (r *heldRead) Done() {
+	if r.held != nil {
+		r.s.release(r.held...)
+		r.held, r.vecs = nil, nil
+	}
+}
+
+// readSparse reads dest from offset off of the sparse member m, which
+// archive/tar rebuilds from its header: through a decoder of the pool,
+// which keeps its place in m for the next read.
+func (s *server) readSparse(m *index.Member, dest []byte, off int64) error {
+	slot, err := s.pool.get(s.ctx, span{seq: m.Seq, off: off, end: off + int64(len(dest))})
+	if err != nil {
+		return err
+	}
+	defer s.pool.put(slot)
 	k, err := slot.rr.ReadMemberAt(m, dest, off)
-	s.pool.put(slot)
-	if err != nil && err != io.EOF {
-		s.readError(m, err)
-		return nil, syscall.EIO
+	if err == io.EOF && k == len(dest) {
+		err = nil
+	} else if err == nil && k < len(dest) {
+		err = io.ErrUnexpectedEOF
 	}
-	return fuse.ReadResultData(dest[:k]), 0
+	return err
 }
 
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {

@@ -23,7 +23,8 @@ type server struct {
 	a      *index.Archive
 	listed listedCache // entries just listed, for the lookups that follow
 	opts   Options
-	pool   *pool
+	store  *store           // reads of contiguous members
+	pool   *pool            // reads of sparse members
 	links  map[int64]uint32 // hard links to each member, by Seq
 	failed sync.Map         // Seqs of members whose reads failed (logged)
 	ctx    context.Context  // cancelled when unmounting
@@ -64,9 +65,23 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	if s.opts.Decoders <= 0 {
 		s.opts.Decoders = DefaultDecoders
 	}
-	s.pool = newPool(a, s.opts.Decoders)
-	if err := s.countLinks(); err != nil {
+	if s.opts.CacheSize <= 0 {
+		s.opts.CacheSize = DefaultCacheSize
+	}
+	store, err := newStore(sctx, a, s.opts.Decoders, s.opts.CacheSize)
+	if err != nil {
 		cancel()
+		return nil, err
+	}
+	s.store = store
+	s.pool = newPool(a, s.opts.Decoders)
+	stop := func() {
+		cancel()
+		s.store.close()
+		s.pool.close()
+	}
+	if err := s.countLinks(); err != nil {
+		stop()
 		return nil, err
 	}
 	if n := a.Info().UnsafeNames; n > 0 {
@@ -74,7 +89,7 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	}
 	rootAttr, rootMember, err := s.entry(".")
 	if err != nil {
-		cancel()
+		stop()
 		return nil, err
 	}
 	rootAttr.ino = rootIno
@@ -113,15 +128,13 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		UID:             0,
 	})
 	if err != nil {
-		cancel()
-		s.pool.close()
+		stop()
 		return nil, fmt.Errorf("%w: mount %s: %w", ErrNoFUSE, dir, err)
 	}
 	S := &Server{fs: srv, dir: dir, cancel: cancel, s: s, done: make(chan struct{})}
 	go func() {
 		srv.Wait()
-		cancel()
-		s.pool.close()
+		stop()
 		close(S.done)
 	}()
 	go func() {
