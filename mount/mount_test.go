@@ -463,3 +463,35 @@ func TestMount_ReadOnlyDir(t *testing.T) {
 		t.Error("an index was written beside the archive")
 	}
 }
+
+// TestMount_Writes checks that the mount refuses every write with EROFS,
+// also once the kernel opens files without asking the server (the first
+// open, read-only, tells it so), and that a file opened again reads the
+// same.
+func TestMount_Writes(t *testing.T) {
+	fuseUsable(t)
+	gz, want := bigArchive(t)
+	_, dir := serve(t, openArchive(t, testarchive.WriteArchive(t, gz)), Options{})
+	var name string
+	for n := range want {
+		name = n
+		break
+	}
+	p := filepath.Join(dir, name)
+	for i := range 3 {
+		if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, want[name]) {
+			t.Fatalf("read %d of %s: %v", i, name, err)
+		}
+		for _, flag := range []int{os.O_WRONLY, os.O_RDWR, os.O_RDONLY | os.O_TRUNC, os.O_WRONLY | os.O_APPEND} {
+			if f, err := os.OpenFile(p, flag, 0); !errors.Is(err, syscall.EROFS) {
+				t.Errorf("open %s with flags %#x: %v, want EROFS", name, flag, err)
+				if err == nil {
+					f.Close()
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "new"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+			t.Errorf("creating a file: %v, want EROFS", err)
+		}
+	}
+}

@@ -32,6 +32,7 @@ var (
 	_ fs.NodeReaddirer   = (*node)(nil)
 	_ fs.NodeGetattrer   = (*node)(nil)
 	_ fs.NodeOpener      = (*node)(nil)
+	_ fs.NodeFlusher     = (*node)(nil)
 	_ fs.NodeReader      = (*node)(nil)
 	_ fs.NodeReadlinker  = (*node)(nil)
 	_ fs.NodeGetxattrer  = (*node)(nil)
@@ -151,8 +152,21 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	if n.a.mode&sIFMT != sIFREG {
 		return nil, 0, syscall.EINVAL
 	}
+	if n.s.noOpen.Load() {
+		// The kernel then opens files itself, keeping their cached
+		// pages (FOPEN_KEEP_CACHE), and sends neither OPEN nor RELEASE
+		// again: two requests fewer a file. The mount is read-only, so
+		// the kernel refuses writing opens itself.
+		return nil, 0, syscall.ENOSYS
+	}
 	// The archive does not change: the kernel may keep what it cached.
 	return nil, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// Flush answers that the file system needs no FLUSH on close (there is
+// nothing to write back): the kernel sends no more.
+func (n *node) Flush(ctx context.Context, f fs.FileHandle) syscall.Errno {
+	return syscall.ENOSYS
 }
 
 func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -28,6 +29,9 @@ type server struct {
 	links  map[int64]uint32 // hard links to each member, by Seq
 	failed sync.Map         // Seqs of members whose reads failed (logged)
 	ctx    context.Context  // cancelled when unmounting
+	// noOpen is set when the kernel opens files without asking
+	// (FUSE_NO_OPEN_SUPPORT): Open then answers ENOSYS.
+	noOpen atomic.Bool
 }
 
 // nlink returns the link count of member m.
@@ -131,6 +135,7 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		stop()
 		return nil, fmt.Errorf("%w: mount %s: %w", ErrNoFUSE, dir, err)
 	}
+	s.noOpen.Store(srv.KernelSettings().Flags64()&fuse.CAP_NO_OPEN_SUPPORT != 0)
 	S := &Server{fs: srv, dir: dir, cancel: cancel, s: s, done: make(chan struct{})}
 	go func() {
 		srv.Wait()
