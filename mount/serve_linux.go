@@ -91,13 +91,12 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	if n := a.Info().UnsafeNames; n > 0 {
 		s.opts.log(fmt.Sprintf("%s: %d members with unsafe names (\"..\") left out, as extraction refuses them", a.Info().Archive, n))
 	}
-	rootAttr, rootMember, err := s.entry(".")
+	_, rootRef, err := s.entry(".")
 	if err != nil {
 		stop()
 		return nil, err
 	}
-	rootAttr.ino = rootIno
-	root := &node{s: s, path: ".", m: rootMember, a: rootAttr}
+	root := &node{s: s, path: ".", ref: rootRef}
 
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -115,6 +114,11 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		MaxReadAhead: 1 << 20,
 		MaxWrite:     1 << 20, // lets the kernel send 1 MiB reads
 		Debug:        opts.Debug,
+		// The kernel chooses: entries with their attributes (READDIRPLUS)
+		// for listings whose entries get looked up (ls -l, diff -r),
+		// names alone for the rest (find), which then costs the kernel
+		// and go-fuse no inode per file.
+		ExtraCapabilities: fuse.CAP_READDIRPLUS_AUTO,
 	}
 	if os.Geteuid() == 0 {
 		mo.DirectMount = true
