@@ -38,7 +38,7 @@ type Options struct {
 const DefaultDecoders = 16
 
 // DefaultCacheSize is the cache size when Options.CacheSize is 0.
-const DefaultCacheSize = 64 << 20
+const DefaultCacheSize = 32 << 20
 
 // DefaultTimeout is the attribute and entry timeout when Options.Timeout is 0.
 const DefaultTimeout = time.Hour
