@@ -101,7 +101,7 @@ once() {
 	log "$1: $(cat "$res/$1.med") s (one run, rc $rc)"
 }
 # A negative time -N means "stopped after N seconds".
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0 && b > 0) printf "%.2f", a / b; else if (b < 0) printf "< %.3f", a / -b; else printf "–" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0 && b > 0) printf "%.2f", a / b; else if (a > 0 && b < 0) printf "< %.3f", a / -b; else printf "–" }'; }
 ms() { awk -v s="$1" 'BEGIN{ if (s < 0) printf "> %d s", -s; else if (s > 0) printf "%.1f ms", s * 1000; else printf "–" }'; }
 mbs() { awk -v s="$1" -v n="$BIG" 'BEGIN{ if (s > 0) printf "%.0f MB/s", n / s / 1e6; else if (s < 0) printf "< %.1f MB/s", n / -s / 1e6; else printf "–" }'; }
 
