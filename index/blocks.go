@@ -195,6 +195,16 @@ func (rr *RangeReader) ReadAt(p []byte, off int64) (int, error) {
 	if int64(want) > size-off {
 		p = p[:size-off]
 	}
+	if k := off / BlockSize; off%BlockSize == 0 && int64(len(p)) == min(BlockSize, size-off) && rr.bufAt != off {
+		// One whole block: decoded and checked in p, not copied.
+		if err := rr.blockInto(k, p); err != nil {
+			return 0, err
+		}
+		if len(p) < want {
+			return len(p), io.EOF
+		}
+		return len(p), nil
+	}
 	for done := 0; done < len(p); {
 		at := off + int64(done)
 		if err := rr.block(at / BlockSize); err != nil {
@@ -214,6 +224,23 @@ func (rr *RangeReader) block(k int64) error {
 	if rr.bufAt == start {
 		return nil
 	}
+	if rr.buf == nil {
+		rr.buf = make([]byte, BlockSize)
+	}
+	rr.bufAt = -1
+	b := rr.buf[:min(int64(BlockSize), rr.a.info.UncompressedSize-start)]
+	if err := rr.blockInto(k, b); err != nil {
+		return err
+	}
+	rr.buf = b
+	rr.bufAt = start
+	return nil
+}
+
+// blockInto decodes block k into b, which has its length, and verifies
+// it. b holds no verified bytes if it fails.
+func (rr *RangeReader) blockInto(k int64, b []byte) error {
+	start := k * BlockSize
 	a := rr.a
 	if rr.r == nil || start < rr.pos || start-rr.pos > a.info.Span {
 		rr.closeStream()
@@ -231,12 +258,7 @@ func (rr *RangeReader) block(k int64) error {
 			return fmt.Errorf("index: %s: read at %d: %w", a.info.Archive, start, err)
 		}
 	}
-	n := min(int64(BlockSize), a.info.UncompressedSize-start)
-	if rr.buf == nil {
-		rr.buf = make([]byte, BlockSize)
-	}
-	rr.bufAt = -1
-	got, err := io.ReadFull(rr.r, rr.buf[:n])
+	got, err := io.ReadFull(rr.r, b)
 	rr.pos += int64(got)
 	if err != nil {
 		rr.closeStream()
@@ -249,13 +271,11 @@ func (rr *RangeReader) block(k int64) error {
 	if err != nil {
 		return err
 	}
-	if sum := crc32.ChecksumIEEE(rr.buf[:n]); sum != wantSum {
+	if sum := crc32.ChecksumIEEE(b); sum != wantSum {
 		rr.closeStream()
 		return fmt.Errorf("%w: %s: block at offset %d: CRC-32 %08x, index has %08x",
 			ErrChecksum, a.info.Archive, start, sum, wantSum)
 	}
-	rr.buf = rr.buf[:n]
-	rr.bufAt = start
 	return nil
 }
 

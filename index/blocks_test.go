@@ -31,8 +31,13 @@ func TestRangeReader(t *testing.T) {
 			for i := range 300 {
 				off := rng.Int64N(size)
 				n := rng.IntN(3 * BlockSize)
-				if i%10 == 0 && rr.Offset() >= 0 {
+				switch {
+				case i%10 == 0 && rr.Offset() >= 0:
 					off = rr.Offset() // a sequential read
+				case i%10 == 5:
+					// One whole block, which is decoded in p.
+					off = off / BlockSize * BlockSize
+					n = int(min(BlockSize, size-off))
 				}
 				p := make([]byte, n)
 				got, err := rr.ReadAt(p, off)
@@ -124,10 +129,13 @@ func TestRangeReader_Corrupt(t *testing.T) {
 	testarchive.Corrupt(t, p, tarBytes, bad)
 	rr := a.NewRangeReader()
 	defer rr.Close()
-	for _, off := range []int64{bad, bad - 10, bad/BlockSize*BlockSize - 1, 0} {
+	for _, off := range []int64{bad, bad - 10, bad/BlockSize*BlockSize - 1, 0, bad / BlockSize * BlockSize} {
 		buf := make([]byte, 100)
-		if off == 0 {
+		switch {
+		case off == 0:
 			buf = make([]byte, len(tarBytes)) // everything
+		case off%BlockSize == 0:
+			buf = make([]byte, BlockSize) // the whole block, decoded in buf
 		}
 		n, err := rr.ReadAt(buf, off)
 		if n != 0 || !errors.Is(err, ErrChecksum) {

@@ -289,29 +289,34 @@ func TestMount_Concurrent(t *testing.T) {
 	if len(names) < 64 {
 		t.Fatalf("%d big files, want 64", len(names))
 	}
+	readAtOnce(t, dir, 64, func(i int) string { return names[i] }, func(i int, f *os.File) error {
+		data := want[names[i]]
+		if err := checkPreads(f, data, rand.New(rand.NewPCG(uint64(i), 7)), 10, 32<<10); err != nil {
+			return err
+		}
+		if b, err := io.ReadAll(io.NewSectionReader(f, 0, int64(len(data)))); err != nil || !bytes.Equal(b, data) {
+			return fmt.Errorf("whole read: %v", err)
+		}
+		return nil
+	})
+}
+
+// readAtOnce opens the files name(i) under dir for i in [0, n) and
+// runs read on each at once, reporting the errors.
+func readAtOnce(t *testing.T, dir string, n int, name func(int) string, read func(int, *os.File) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for i, name := range names[:64] {
+	errs := make(chan error, n)
+	for i := range n {
 		wg.Go(func() {
-			f, err := os.Open(filepath.Join(dir, name))
+			f, err := os.Open(filepath.Join(dir, name(i)))
 			if err != nil {
 				errs <- err
 				return
 			}
 			defer f.Close()
-			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			data := want[name]
-			for range 10 {
-				off := rng.IntN(len(data))
-				p := make([]byte, 32<<10)
-				n, err := f.ReadAt(p, int64(off))
-				if (err != nil && err != io.EOF) || !bytes.Equal(p[:n], data[off:min(off+len(p), len(data))]) {
-					errs <- fmt.Errorf("%s: pread at %d: %d, %v", name, off, n, err)
-					return
-				}
-			}
-			if b, err := io.ReadAll(io.NewSectionReader(f, 0, int64(len(data)))); err != nil || !bytes.Equal(b, data) {
-				errs <- fmt.Errorf("%s: whole read: %v", name, err)
+			if err := read(i, f); err != nil {
+				errs <- fmt.Errorf("%s: %w", name(i), err)
 			}
 		})
 	}
@@ -320,6 +325,20 @@ func TestMount_Concurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
+}
+
+// checkPreads makes reads preads of up to maxLen bytes at random offsets
+// of f and compares them with data, its contents.
+func checkPreads(f *os.File, data []byte, rng *rand.Rand, reads, maxLen int) error {
+	for range reads {
+		off := rng.IntN(len(data))
+		p := make([]byte, rng.IntN(maxLen)+1)
+		n, err := f.ReadAt(p, int64(off))
+		if (err != nil && err != io.EOF) || !bytes.Equal(p[:n], data[off:min(off+len(p), len(data))]) {
+			return fmt.Errorf("pread %d at %d: %d, %v", len(p), off, n, err)
+		}
+	}
+	return nil
 }
 
 // TestMount_UnmountBlockedReader unmounts while a read is blocked in the
@@ -462,4 +481,66 @@ func TestMount_ReadOnlyDir(t *testing.T) {
 	if _, err := os.Stat(p + index.Suffix); err == nil {
 		t.Error("an index was written beside the archive")
 	}
+}
+
+// TestMount_Writes checks that the mount refuses every write with EROFS,
+// also once the kernel opens files without asking the server (the first
+// open, read-only, tells it so), and that a file opened again reads the
+// same.
+func TestMount_Writes(t *testing.T) {
+	fuseUsable(t)
+	gz, want := bigArchive(t)
+	_, dir := serve(t, openArchive(t, testarchive.WriteArchive(t, gz)), Options{})
+	var name string
+	for n := range want {
+		name = n
+		break
+	}
+	p := filepath.Join(dir, name)
+	for i := range 3 {
+		if b, err := os.ReadFile(p); err != nil || !bytes.Equal(b, want[name]) {
+			t.Fatalf("read %d of %s: %v", i, name, err)
+		}
+		for _, flag := range []int{os.O_WRONLY, os.O_RDWR, os.O_RDONLY | os.O_TRUNC, os.O_WRONLY | os.O_APPEND} {
+			if f, err := os.OpenFile(p, flag, 0); !errors.Is(err, syscall.EROFS) {
+				t.Errorf("open %s with flags %#x: %v, want EROFS", name, flag, err)
+				if err == nil {
+					f.Close()
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "new"), nil, 0o644); !errors.Is(err, syscall.EROFS) {
+			t.Errorf("creating a file: %v, want EROFS", err)
+		}
+	}
+}
+
+// TestMount_SharedCache runs readers of the same big files at once, whole
+// and at random offsets, through a cache much smaller than the files and
+// two decoders: the readers share decoded blocks, decoders read ahead and
+// blocks are evicted under them, and every byte must still be right.
+func TestMount_SharedCache(t *testing.T) {
+	fuseUsable(t)
+	gz, want := bigArchive(t)
+	_, dir := serve(t, openArchive(t, testarchive.WriteArchive(t, gz)), Options{Decoders: 2, CacheSize: 1 << 20})
+	var names []string
+	for name, data := range want {
+		if len(data) >= 1<<20 {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("no big files")
+	}
+	name := func(i int) string { return names[i%len(names)] }
+	readAtOnce(t, dir, 16, name, func(i int, f *os.File) error {
+		data := want[name(i)]
+		if i%2 == 0 {
+			if b, err := io.ReadAll(f); err != nil || !bytes.Equal(b, data) {
+				return fmt.Errorf("whole read: %d bytes, %v", len(b), err)
+			}
+			return nil
+		}
+		return checkPreads(f, data, rand.New(rand.NewPCG(uint64(i), 8)), 30, 300<<10)
+	})
 }

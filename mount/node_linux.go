@@ -18,13 +18,36 @@ import (
 	"github.com/tarx-dev/tarx/internal/tarname"
 )
 
-// node is one file or directory of the mount.
+// node is one file or directory of the mount. It keeps little, since
+// the kernel may hold an inode of every entry of the archive at once
+// (a find over it): attributes, link targets and extended attributes
+// come from the index when asked (the kernel caches them).
 type node struct {
 	fs.Inode
-	s    *server
-	path string        // cleaned path in the archive, "." for the top
-	m    *index.Member // nil for an implied directory
-	a    attr
+	s *server
+	// path is the cleaned path in the archive ("." for the top), kept
+	// for directories only: their lookups and listings need it.
+	path string
+	ref
+}
+
+// ref is what a node needs of its member to serve it.
+type ref struct {
+	// seq is the member that bears the node (for a hard link, its
+	// target), -1 for an implied directory.
+	seq int64
+	// data and size place a regular file's contents in the
+	// decompressed stream; sparse ones are rebuilt from their header.
+	data, size int64
+	sparse     bool
+}
+
+// refOf returns the ref of member m (nil: an implied directory).
+func refOf(m *index.Member) ref {
+	if m == nil {
+		return ref{seq: -1}
+	}
+	return ref{seq: m.Seq, data: m.DataOffset, size: m.Header.Size, sparse: !m.Contiguous()}
 }
 
 var (
@@ -32,6 +55,7 @@ var (
 	_ fs.NodeReaddirer   = (*node)(nil)
 	_ fs.NodeGetattrer   = (*node)(nil)
 	_ fs.NodeOpener      = (*node)(nil)
+	_ fs.NodeFlusher     = (*node)(nil)
 	_ fs.NodeReader      = (*node)(nil)
 	_ fs.NodeReadlinker  = (*node)(nil)
 	_ fs.NodeGetxattrer  = (*node)(nil)
@@ -39,36 +63,63 @@ var (
 	_ fs.NodeStatfser    = (*node)(nil)
 )
 
-// entry returns the attributes and member of the path p of the archive,
+// entry returns the attributes and ref of the path p of the archive,
 // as its directory lists it: a hard link shows its target. It looks p up
 // in the index's tree directly: the kernel resolves symbolic links
 // itself, so p's parent is a directory already, and a lookup costs one
 // tree entry and one member record, whatever its depth.
-func (s *server) entry(p string) (attr, *index.Member, error) {
-	if c, ok := s.listed.take(p); ok {
-		return c.a, c.m, nil
-	}
+func (s *server) entry(p string) (attr, ref, error) {
 	e, err := s.a.Stat(p)
 	if err != nil {
-		return attr{}, nil, err
+		return attr{}, ref{}, err
 	}
 	return s.entryOf(p, e)
 }
 
-// entryOf returns the attributes and member of the tree entry e at p.
-func (s *server) entryOf(p string, e *index.Entry) (attr, *index.Member, error) {
+// entryOf returns the attributes and ref of the tree entry e at p.
+func (s *server) entryOf(p string, e *index.Entry) (attr, ref, error) {
 	if e.Seq < 0 {
-		return dirAttr(p, e.ModTime), nil, nil
+		return dirAttr(p, e.ModTime), refOf(nil), nil
 	}
 	m, err := s.a.Member(e.Seq)
 	if err != nil {
-		return attr{}, nil, err
+		return attr{}, ref{}, err
 	}
 	m, err = s.linkTarget(m)
 	if err != nil {
-		return attr{}, nil, err
+		return attr{}, ref{}, err
 	}
-	return memberAttr(m, s.nlink(m)), m, nil
+	return memberAttr(m, s.nlink(m)), refOf(m), nil
+}
+
+// attr returns the attributes of n.
+func (n *node) attr() (attr, error) {
+	var a attr
+	if n.seq >= 0 {
+		m, err := n.s.a.Member(n.seq)
+		if err != nil {
+			return attr{}, err
+		}
+		a = memberAttr(m, n.s.nlink(m))
+	} else {
+		e, err := n.s.a.Stat(n.path)
+		if err != nil {
+			return attr{}, err
+		}
+		a = dirAttr(n.path, e.ModTime)
+	}
+	if n.path == "." {
+		a.ino = rootIno
+	}
+	return a, nil
+}
+
+// member returns the member of n, nil for an implied directory.
+func (n *node) member() (*index.Member, error) {
+	if n.seq < 0 {
+		return nil, nil
+	}
+	return n.s.a.Member(n.seq)
 }
 
 // linkTarget follows hard links from m to the member that holds the
@@ -103,44 +154,40 @@ func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs
 	if !iofs.ValidPath(p) {
 		return nil, syscall.ENOENT
 	}
-	a, m, err := n.s.entry(p)
-	if err != nil {
-		return nil, n.s.errno("lookup "+p, err)
+	c, ok := n.s.listed.take(n, name)
+	a, r := c.a, c.r
+	if !ok {
+		var err error
+		if a, r, err = n.s.entry(p); err != nil {
+			return nil, n.s.errno("lookup "+p, err)
+		}
 	}
-	child := &node{s: n.s, path: p, m: m, a: a}
+	child := &node{s: n.s, ref: r}
+	if a.mode&sIFMT == sIFDIR {
+		child.path = p
+	}
 	a.fill(&out.Attr)
 	return n.NewInode(ctx, child, fs.StableAttr{Mode: a.mode & sIFMT, Ino: a.ino}), 0
 }
 
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	s := n.s
 	var entries []*index.Entry
-	err := s.a.ReadDir(n.path, func(e *index.Entry) error {
+	err := n.s.a.ReadDir(n.path, func(e *index.Entry) error {
 		entries = append(entries, e)
 		return nil
 	})
 	if err != nil {
-		return nil, s.errno("readdir "+n.path, err)
+		return nil, n.s.errno("readdir "+n.path, err)
 	}
-	list := make([]fuse.DirEntry, 0, len(entries))
-	for _, e := range entries {
-		p := e.Path
-		a, m, err := s.entryOf(p, e)
-		if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound) {
-			continue // a dangling hard link, as in Lookup
-		}
-		if err != nil {
-			return nil, s.errno("readdir "+n.path, err)
-		}
-		// The kernel looks the entries up next (READDIRPLUS, ls -l, find).
-		s.listed.put(p, listedEntry{a, m})
-		list = append(list, fuse.DirEntry{Name: e.Name(), Mode: a.mode & sIFMT, Ino: a.ino})
-	}
-	return fs.NewListDirStream(list), 0
+	return &listing{dir: n, entries: entries}, 0
 }
 
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
-	n.a.fill(&out.Attr)
+	a, err := n.attr()
+	if err != nil {
+		return n.s.errno("stat", err)
+	}
+	a.fill(&out.Attr)
 	return 0
 }
 
@@ -148,11 +195,24 @@ func (n *node) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, s
 	if flags&(syscall.O_WRONLY|syscall.O_RDWR|syscall.O_TRUNC|syscall.O_APPEND) != 0 {
 		return nil, 0, syscall.EROFS
 	}
-	if n.a.mode&sIFMT != sIFREG {
+	if n.Mode()&sIFMT != sIFREG {
 		return nil, 0, syscall.EINVAL
+	}
+	if n.s.noOpen.Load() {
+		// The kernel then opens files itself, keeping their cached
+		// pages (FOPEN_KEEP_CACHE), and sends neither OPEN nor RELEASE
+		// again: two requests fewer a file. The mount is read-only, so
+		// the kernel refuses writing opens itself.
+		return nil, 0, syscall.ENOSYS
 	}
 	// The archive does not change: the kernel may keep what it cached.
 	return nil, fuse.FOPEN_KEEP_CACHE, 0
+}
+
+// Flush answers that the file system needs no FLUSH on close (there is
+// nothing to write back): the kernel sends no more.
+func (n *node) Flush(ctx context.Context, f fs.FileHandle) syscall.Errno {
+	return syscall.ENOSYS
 }
 
 func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
@@ -163,40 +223,130 @@ func (n *node) Read(ctx context.Context, f fs.FileHandle, dest []byte, off int64
 	if s.ctx.Err() != nil {
 		return nil, syscall.EIO // unmounting
 	}
-	m := n.m
-	if m == nil || off >= m.Header.Size {
+	if n.Mode()&sIFMT != sIFREG || off >= n.size {
 		return fuse.ReadResultData(nil), 0
 	}
-	end := min(off+int64(len(dest)), m.Header.Size)
-	r := span{seq: -1, off: m.DataOffset + off, end: m.DataOffset + end}
-	if !m.Contiguous() {
-		r = span{seq: m.Seq, off: off, end: end}
+	end := min(off+int64(len(dest)), n.size)
+	dest = dest[:end-off]
+	var res fuse.ReadResult
+	var err error
+	if !n.sparse {
+		var r *heldRead
+		r, err = s.heldRead(n.data+off, len(dest))
+		res = r
+	} else {
+		err = n.readSparse(dest, off)
+		res = fuse.ReadResultData(dest)
 	}
-	slot, err := s.pool.get(s.ctx, r)
 	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.readError(n.seq, err)
+		}
 		return nil, syscall.EIO
 	}
+	return res, 0
+}
+
+// readSparse reads dest from offset off of a sparse member, which
+// archive/tar rebuilds from its header: through a decoder of the pool,
+// which keeps its place in the member for the next read.
+func (n *node) readSparse(dest []byte, off int64) error {
+	m, err := n.member()
+	if err != nil {
+		return err
+	}
+	s := n.s
+	slot, err := s.pool.get(s.ctx, span{seq: m.Seq, off: off, end: off + int64(len(dest))})
+	if err != nil {
+		return err
+	}
+	defer s.pool.put(slot)
 	k, err := slot.rr.ReadMemberAt(m, dest, off)
-	s.pool.put(slot)
-	if err != nil && err != io.EOF {
-		s.readError(m, err)
-		return nil, syscall.EIO
+	if err == io.EOF && k == len(dest) {
+		err = nil
+	} else if err == nil && k < len(dest) {
+		err = io.ErrUnexpectedEOF
 	}
-	return fuse.ReadResultData(dest[:k]), 0
+	return err
+}
+
+// heldRead is a read served from the cached blocks of the store, held
+// until the reply is written: go-fuse writes the slices (Slices) to the
+// kernel with one writev, without copying them, and then calls Done.
+type heldRead struct {
+	s    *store
+	held []*block
+	vecs [][]byte
+}
+
+var _ fuse.ReadResult = (*heldRead)(nil)
+
+func (s *server) heldRead(off int64, n int) (*heldRead, error) {
+	held, vecs, err := s.store.read(off, n)
+	if err != nil {
+		return nil, err
+	}
+	return &heldRead{s: s.store, held: held, vecs: vecs}, nil
+}
+
+// Slices returns the bytes of the read, in order.
+func (r *heldRead) Slices() ([][]byte, fuse.Status) { return r.vecs, fuse.OK }
+
+// Bytes returns the bytes of the read in one slice, copied into buf.
+func (r *heldRead) Bytes(buf []byte) ([]byte, fuse.Status) {
+	buf = buf[:0]
+	for _, v := range r.vecs {
+		buf = append(buf, v...)
+	}
+	return buf, fuse.OK
+}
+
+// Size returns the length of the read.
+func (r *heldRead) Size() int {
+	n := 0
+	for _, v := range r.vecs {
+		n += len(v)
+	}
+	return n
+}
+
+// Done gives back the blocks.
+func (r *heldRead) Done() {
+	if r.held != nil {
+		r.s.release(r.held...)
+		r.held, r.vecs = nil, nil
+	}
 }
 
 func (n *node) Readlink(ctx context.Context) ([]byte, syscall.Errno) {
-	if n.a.mode&sIFMT != sIFLNK {
+	if n.Mode()&sIFMT != sIFLNK {
 		return nil, syscall.EINVAL
 	}
-	return []byte(n.a.linkTarget), 0
+	m, err := n.member()
+	if err != nil {
+		return nil, n.s.errno("readlink", err)
+	}
+	return []byte(m.Header.Linkname), 0
+}
+
+// xattrs returns the extended attributes of n (see xattrs).
+func (n *node) xattrs() ([]string, map[string][]byte, syscall.Errno) {
+	m, err := n.member()
+	if err != nil {
+		return nil, nil, n.s.errno("xattr", err)
+	}
+	if m == nil {
+		return nil, nil, 0
+	}
+	names, values := xattrs(&m.Header)
+	return names, values, 0
 }
 
 func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, syscall.Errno) {
-	if n.m == nil {
-		return 0, syscall.ENODATA
+	_, values, errno := n.xattrs()
+	if errno != 0 {
+		return 0, errno
 	}
-	_, values := xattrs(&n.m.Header)
 	v, ok := values[name]
 	if !ok {
 		return 0, syscall.ENODATA
@@ -208,10 +358,10 @@ func (n *node) Getxattr(ctx context.Context, name string, dest []byte) (uint32, 
 }
 
 func (n *node) Listxattr(ctx context.Context, dest []byte) (uint32, syscall.Errno) {
-	if n.m == nil {
-		return 0, 0
+	names, _, errno := n.xattrs()
+	if errno != 0 {
+		return 0, errno
 	}
-	names, _ := xattrs(&n.m.Header)
 	var b []byte
 	for _, name := range names {
 		b = append(append(b, name...), 0)
@@ -245,10 +395,15 @@ func (a *attr) fill(out *fuse.Attr) {
 	out.SetTimes(&a.atime, &a.mtime, &a.ctime)
 }
 
+// notExist reports whether err says that a path or member does not exist.
+func notExist(err error) bool {
+	return errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound)
+}
+
 // errno maps an error of the index to an errno, logging what is not a
 // plain "no such file".
 func (s *server) errno(op string, err error) syscall.Errno {
-	if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, index.ErrNotFound) {
+	if notExist(err) {
 		return syscall.ENOENT
 	}
 	s.opts.log(fmt.Sprintf("%s: %v", op, err))
@@ -256,8 +411,13 @@ func (s *server) errno(op string, err error) syscall.Errno {
 }
 
 // readError logs a failed read, once per member.
-func (s *server) readError(m *index.Member, err error) {
-	if _, seen := s.failed.LoadOrStore(m.Seq, true); !seen {
-		s.opts.log(fmt.Sprintf("%s: %v", s.a.Info().Archive, err))
+func (s *server) readError(seq int64, err error) {
+	if _, seen := s.failed.LoadOrStore(seq, true); seen {
+		return
 	}
+	name := fmt.Sprintf("member %d", seq)
+	if m, merr := s.a.Member(seq); merr == nil {
+		name = m.Header.Name
+	}
+	s.opts.log(fmt.Sprintf("%s: %s: %v", s.a.Info().Archive, name, err))
 }

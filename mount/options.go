@@ -8,8 +8,13 @@ import (
 // Options configures Serve.
 type Options struct {
 	// Decoders is how many decompression streams are kept for reads (at
-	// most this many reads run at once); 0 means DefaultDecoders.
+	// most this many places of the archive are decoded at once); 0 means
+	// DefaultDecoders.
 	Decoders int
+	// CacheSize bounds the bytes of decompressed, verified data kept for
+	// reads (shared by all open files, least recently used dropped
+	// first); 0 means DefaultCacheSize.
+	CacheSize int64
 	// AllowOther lets users other than the mounting one see the files.
 	AllowOther bool
 	// FSName is the source shown in /proc/mounts (the archive's path if empty).
@@ -31,6 +36,9 @@ type Options struct {
 
 // DefaultDecoders is the number of decoders when Options.Decoders is 0.
 const DefaultDecoders = 16
+
+// DefaultCacheSize is the cache size when Options.CacheSize is 0.
+const DefaultCacheSize = 32 << 20
 
 // DefaultTimeout is the attribute and entry timeout when Options.Timeout is 0.
 const DefaultTimeout = time.Hour

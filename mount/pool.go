@@ -7,17 +7,20 @@ import (
 	"github.com/tarx-dev/tarx/index"
 )
 
-// pool holds a fixed number of RangeReaders (decoders). A read takes the
-// idle decoder whose stream stops at or just before its offset (a
-// sequential reader's), waits for a busy one that will stop there (the
-// kernel sends a file's read-ahead requests concurrently, and a second
-// decoder would resume and decode the same stretch again), or else takes
-// a new or the least recently used decoder. Memory stays bounded whatever
-// the number of open files.
+// pool holds a fixed number of RangeReaders (decoders) for the reads of
+// sparse members, which archive/tar rebuilds from their headers, so that
+// a reader keeps its place in a member by logical offset (the store
+// serves every other read). A read takes the idle decoder whose last read
+// of the member ended at or a little before its offset (a sequential
+// reader's), waits for a busy one that will end there (the kernel sends
+// a file's read-ahead requests concurrently, and a second decoder would
+// start again from the header), or else takes a new or the least
+// recently used decoder. Memory stays bounded whatever the number of
+// open files.
 type pool struct {
 	a     *index.Archive
 	max   int
-	ahead int64 // how far ahead of a decoder's stream a read may start and take it
+	ahead int64 // how far past a decoder's place a read may start and take it
 	mu    sync.Mutex
 	cond  *sync.Cond
 	slots []*slot
@@ -28,16 +31,13 @@ type pool struct {
 type slot struct {
 	rr   *index.RangeReader
 	busy bool
-	end  int64 // where its stream stops: after the read it serves, if busy
 	used int64 // tick of its last use
-	// A sparse member is read through archive/tar from its header, so
-	// its reads continue by logical offset within the member instead.
-	seq  int64 // the sparse member it last read, -1 if none
-	mend int64 // the logical offset where that read ended
+	seq  int64 // the sparse member it reads or last read, -1 if none
+	mend int64 // the logical offset where that read ends or ended
 }
 
-// span is a read: [off, end) of the decompressed stream, or for a sparse
-// member (seq >= 0) of its logical contents.
+// span is a read of [off, end) of the logical contents of the sparse
+// member seq.
 type span struct {
 	seq      int64
 	off, end int64
@@ -50,14 +50,9 @@ func newPool(a *index.Archive, n int) *pool {
 	return p
 }
 
-// follows reports whether the read r continues what s reads or read: it
-// starts in the last block of s's stream or at most p.ahead after it
-// (for a sparse member: at or after where s's last read of it ended).
+// follows reports whether the read r continues what s reads or read.
 func (p *pool) follows(r span, s *slot) bool {
-	if r.seq >= 0 {
-		return s.seq == r.seq && r.off >= s.mend && r.off-s.mend <= p.ahead
-	}
-	return s.end >= 0 && r.off >= s.end-index.BlockSize && r.off-s.end <= p.ahead
+	return s.seq == r.seq && r.off >= s.mend && r.off-s.mend <= p.ahead
 }
 
 // get returns a decoder for the read r, waiting while all are in use.
@@ -105,18 +100,14 @@ func (p *pool) get(ctx context.Context, r span) (*slot, error) {
 func (p *pool) take(s *slot, r span) *slot {
 	p.tick++
 	s.busy, s.used = true, p.tick
-	if r.seq >= 0 {
-		s.seq, s.mend = r.seq, r.end
-	} else {
-		s.seq, s.end = -1, r.end
-	}
+	s.seq, s.mend = r.seq, r.end
 	return s
 }
 
 // put gives back a decoder taken with get.
 func (p *pool) put(s *slot) {
 	p.mu.Lock()
-	s.busy, s.end = false, s.rr.Offset()
+	s.busy = false
 	p.cond.Broadcast()
 	p.mu.Unlock()
 }

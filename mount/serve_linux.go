@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -23,10 +24,14 @@ type server struct {
 	a      *index.Archive
 	listed listedCache // entries just listed, for the lookups that follow
 	opts   Options
-	pool   *pool
+	store  *store           // reads of contiguous members
+	pool   *pool            // reads of sparse members
 	links  map[int64]uint32 // hard links to each member, by Seq
 	failed sync.Map         // Seqs of members whose reads failed (logged)
 	ctx    context.Context  // cancelled when unmounting
+	// noOpen is set when the kernel opens files without asking
+	// (FUSE_NO_OPEN_SUPPORT): Open then answers ENOSYS.
+	noOpen atomic.Bool
 }
 
 // nlink returns the link count of member m.
@@ -64,21 +69,34 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 	if s.opts.Decoders <= 0 {
 		s.opts.Decoders = DefaultDecoders
 	}
-	s.pool = newPool(a, s.opts.Decoders)
-	if err := s.countLinks(); err != nil {
+	if s.opts.CacheSize <= 0 {
+		s.opts.CacheSize = DefaultCacheSize
+	}
+	store, err := newStore(sctx, a, s.opts.Decoders, s.opts.CacheSize)
+	if err != nil {
 		cancel()
+		return nil, err
+	}
+	s.store = store
+	s.pool = newPool(a, s.opts.Decoders)
+	stop := func() {
+		cancel()
+		s.store.close()
+		s.pool.close()
+	}
+	if err := s.countLinks(); err != nil {
+		stop()
 		return nil, err
 	}
 	if n := a.Info().UnsafeNames; n > 0 {
 		s.opts.log(fmt.Sprintf("%s: %d members with unsafe names (\"..\") left out, as extraction refuses them", a.Info().Archive, n))
 	}
-	rootAttr, rootMember, err := s.entry(".")
+	_, rootRef, err := s.entry(".")
 	if err != nil {
-		cancel()
+		stop()
 		return nil, err
 	}
-	rootAttr.ino = rootIno
-	root := &node{s: s, path: ".", m: rootMember, a: rootAttr}
+	root := &node{s: s, path: ".", ref: rootRef}
 
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -96,6 +114,11 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		MaxReadAhead: 1 << 20,
 		MaxWrite:     1 << 20, // lets the kernel send 1 MiB reads
 		Debug:        opts.Debug,
+		// The kernel chooses: entries with their attributes (READDIRPLUS)
+		// for listings whose entries get looked up (ls -l, diff -r),
+		// names alone for the rest (find), which then costs the kernel
+		// and go-fuse no inode per file.
+		ExtraCapabilities: fuse.CAP_READDIRPLUS_AUTO,
 	}
 	if os.Geteuid() == 0 {
 		mo.DirectMount = true
@@ -113,15 +136,14 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		UID:             0,
 	})
 	if err != nil {
-		cancel()
-		s.pool.close()
+		stop()
 		return nil, fmt.Errorf("%w: mount %s: %w", ErrNoFUSE, dir, err)
 	}
+	s.noOpen.Store(srv.KernelSettings().Flags64()&fuse.CAP_NO_OPEN_SUPPORT != 0)
 	S := &Server{fs: srv, dir: dir, cancel: cancel, s: s, done: make(chan struct{})}
 	go func() {
 		srv.Wait()
-		cancel()
-		s.pool.close()
+		stop()
 		close(S.done)
 	}()
 	go func() {

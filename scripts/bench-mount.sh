@@ -12,12 +12,19 @@
 #      BENCH_MOUNT_SECONDS: reads per second, p50/p99 latency (scripts/randread)
 #   5. find MOUNTPOINT | wc -l against tarx ls
 #   6. diff -r of the mount against tar -xzf's tree
+#   7. on an archive of BENCH_MOUNT_SCALE members (default 1,000,000, 0 skips;
+#      scripts/genscale, pigz -6): find MOUNTPOINT | wc -l against tarx ls, and
+#      64 threads reading random members named by tarx ls (randread -list) for
+#      BENCH_MOUNT_SECONDS: reads per second, latency, the server's peak RSS
+# ratarmount (pip) is not compared: PyPI is not reachable from these machines.
 # Needs root (or fusermount3), /dev/fuse and hyperfine; archivemount rows are
 # skipped when it is not installed (apt-get install archivemount).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 RUNS=${BENCH_MOUNT_RUNS:-5}
+SCALE=${BENCH_MOUNT_SCALE:-1000000}
+SCALE_RUNS=${BENCH_MOUNT_SCALE_RUNS:-2}
 BIG=${BENCH_MOUNT_BIG:-268435456}
 SECONDS_RR=${BENCH_MOUNT_SECONDS:-10}
 MD=${BENCH_MOUNT_MD:-$repo/docs/BENCH-MOUNT.md}
@@ -69,7 +76,7 @@ median() { sed -n 's/.*"median":[ ]*\([0-9.e+-]*\).*/\1/p' "$1" | head -1; }
 h() { # h NAME [hyperfine args...]
 	local name=$1
 	shift
-	hyperfine --style none --runs "$RUNS" --warmup 1 --export-json "$res/$name.json" "$@" >"$res/$name.log" 2>&1 || {
+	hyperfine --style none --runs "${HRUNS:-$RUNS}" --warmup 1 --export-json "$res/$name.json" "$@" >"$res/$name.log" 2>&1 || {
 		log "$name failed: $(tail -3 "$res/$name.log")"
 		echo 0 >"$res/$name.med"
 		return 0
@@ -94,7 +101,7 @@ once() {
 	log "$1: $(cat "$res/$1.med") s (one run, rc $rc)"
 }
 # A negative time -N means "stopped after N seconds".
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0 && b > 0) printf "%.2f", a / b; else if (b < 0) printf "< %.3f", a / -b; else printf "–" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0 && b > 0) printf "%.2f", a / b; else if (a > 0 && b < 0) printf "< %.3f", a / -b; else printf "–" }'; }
 ms() { awk -v s="$1" 'BEGIN{ if (s < 0) printf "> %d s", -s; else if (s > 0) printf "%.1f ms", s * 1000; else printf "–" }'; }
 mbs() { awk -v s="$1" -v n="$BIG" 'BEGIN{ if (s > 0) printf "%.0f MB/s", n / s / 1e6; else if (s < 0) printf "< %.1f MB/s", n / -s / 1e6; else printf "–" }'; }
 
@@ -159,6 +166,24 @@ if [ -n "$have_am" ]; then
 	$aumount 2>/dev/null || umount -l "$am"
 fi
 
+if [ "$SCALE" -gt 0 ]; then
+	log "7. $SCALE-member archive"
+	S=$work/scale.tar.gz
+	go run ./scripts/genscale -members "$SCALE" | pigz -6 >"$S"
+	"$tarx" index "$S" >/dev/null
+	qs=$(printf %q "$S")
+	"$tarx" ls "$S" >"$work/scale.list"
+	sm="$tarx mount $qs $mnt"
+	HRUNS=$SCALE_RUNS h scale-ls "$tarx ls $qs | wc -l"
+	HRUNS=$SCALE_RUNS h scale-find --prepare "$tu 2>/dev/null; $sm" "find $mnt | wc -l"
+	$tu 2>/dev/null || true
+	$sm
+	"$work/randread" -duration "${SECONDS_RR}s" -list "$work/scale.list" "$mnt" >"$res/rr-scale.json"
+	scale_rss=$(peak "$(pgrep -f -n -- "--serve-daemon")")
+	$tu
+	log "scale: $(cat "$res/rr-scale.json"), server RSS ${scale_rss} KiB"
+fi
+
 jf() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$res/$1.json" | head -1; }
 {
 	echo "# tarx mount benchmarks"
@@ -182,7 +207,22 @@ jf() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$res/$1.json" | head -1; }
 	echo "| \`find MOUNTPOINT \| wc -l\` on a fresh mount | $(ms "$(med tarx-find)") | $(ms "$(med am-find)") | $(ratio "$(med tarx-find)" "$(med tarx-ls)") × tarx ls |"
 	echo "| diff -r against tar -xzf | $(ms "$(med tarx-diff)") | $(ms "$(med am-diff)") | $(ratio "$(med tarx-diff)" "$(med am-diff)") × archivemount |"
 	echo
-	echo "Reproduce: \`make bench\` (this part alone: \`./scripts/bench-mount.sh\`; BENCH_MOUNT_RUNS, BENCH_MOUNT_BIG, BENCH_MOUNT_SECONDS)."
+	if [ "$SCALE" -gt 0 ]; then
+		echo "Archive of $SCALE members of 0-2 KiB in directories of 1,000 (scripts/genscale, pigz -6, $(stat -c %s "$work/scale.tar.gz") bytes); medians of $SCALE_RUNS runs."
+		echo
+		echo "| measure | tarx mount | tarx ÷ reference |"
+		echo "|---|---|---|"
+		echo "| \`tarx ls \| wc -l\` | $(ms "$(med scale-ls)") | |"
+		echo "| \`find MOUNTPOINT \| wc -l\` on a fresh mount | $(ms "$(med scale-find)") | $(ratio "$(med scale-find)" "$(med scale-ls)") × tarx ls |"
+		echo "| 64 threads reading random members (named by tarx ls), ${SECONDS_RR} s: reads/s | $(jf rr-scale reads_per_s) | |"
+		echo "| … p50 / p99 latency | $(jf rr-scale p50_ms) / $(jf rr-scale p99_ms) ms | |"
+		echo "| … failed reads | $(jf rr-scale failures) | |"
+		echo "| … server peak RSS | ${scale_rss:-?} KiB | |"
+		echo
+		echo "ratarmount is not compared: it installs from PyPI, which these machines cannot reach (Debian has no package of it)."
+		echo
+	fi
+	echo "Reproduce: \`make bench\` (this part alone: \`./scripts/bench-mount.sh\`; BENCH_MOUNT_RUNS, BENCH_MOUNT_BIG, BENCH_MOUNT_SECONDS, BENCH_MOUNT_SCALE, BENCH_MOUNT_SCALE_RUNS)."
 } >"$MD.tmp"
 mv "$MD.tmp" "$MD"
 log "wrote $MD"

@@ -29,6 +29,7 @@ func mountCommand() *cli.Command {
 			&cli.BoolFlag{Name: "foreground", Aliases: []string{"f"}, Usage: "stay in the foreground (Ctrl-C unmounts); log to stderr"},
 			&cli.StringSliceFlag{Name: "o", Usage: "FUSE mount `OPTIONS`, comma-separated (allow_other, debug, others passed on)"},
 			&cli.IntFlag{Name: "decoders", Usage: "`N` decompression streams kept for reads (default 16)"},
+			&cli.IntFlag{Name: "cache", Usage: "`MIB` of decompressed data kept for reads, shared by all files (default 32)"},
 			&cli.StringFlag{Name: "log", Usage: "in the background, append notices and read errors to `FILE`"},
 			&cli.BoolFlag{Name: daemonFlag, Hidden: true},
 		},
@@ -48,6 +49,7 @@ type mountOptions struct {
 	daemon     bool
 	fuseOpts   []string // -o, split at commas
 	decoders   int
+	cacheMiB   int
 	logFile    string
 }
 
@@ -65,6 +67,7 @@ func mountOptionsFrom(c *cli.Context) (mountOptions, error) {
 		foreground:    c.Bool("foreground"),
 		daemon:        c.Bool(daemonFlag),
 		decoders:      c.Int("decoders"),
+		cacheMiB:      c.Int("cache"),
 		logFile:       c.String("log"),
 	}
 	for _, v := range c.StringSlice("o") {
@@ -77,12 +80,15 @@ func mountOptionsFrom(c *cli.Context) (mountOptions, error) {
 	if o.decoders < 0 {
 		return mountOptions{}, usagef("mount: --decoders must be positive")
 	}
+	if o.cacheMiB < 0 {
+		return mountOptions{}, usagef("mount: --cache must be positive")
+	}
 	return o, nil
 }
 
 // serveOptions returns the options of mount.Serve.
 func (o mountOptions) serveOptions(log func(string)) mount.Options {
-	so := mount.Options{Decoders: o.decoders, Log: log}
+	so := mount.Options{Decoders: o.decoders, CacheSize: int64(o.cacheMiB) << 20, Log: log}
 	for _, opt := range o.fuseOpts {
 		switch opt {
 		case "allow_other":
@@ -185,6 +191,9 @@ func (o mountOptions) startDaemon(ctx context.Context) error {
 	}
 	if o.decoders > 0 {
 		args = append(args, "--decoders", fmt.Sprint(o.decoders))
+	}
+	if o.cacheMiB > 0 {
+		args = append(args, "--cache", fmt.Sprint(o.cacheMiB))
 	}
 	if len(o.fuseOpts) > 0 {
 		args = append(args, "-o", strings.Join(o.fuseOpts, ","))

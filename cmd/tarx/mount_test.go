@@ -68,7 +68,7 @@ func TestMount_Background(t *testing.T) {
 	fuseOrSkip(t)
 	p, f, dir := mountFixture(t)
 	exe := testarchive.TestBinary(t)
-	r := execTarx(t, tarxCommand(context.Background(), exe, "mount", p, dir, "-o", "allow_other"))
+	r := execTarx(t, tarxCommand(context.Background(), exe, "mount", p, dir, "-o", "allow_other", "--cache", "1", "--decoders", "2"))
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("%v: want success and a quiet stderr", r)
 	}
@@ -137,6 +137,7 @@ func TestMount_Errors(t *testing.T) {
 		{[]string{"mount", p, file}, file, []string{"not a directory"}},
 		{[]string{"mount", filepath.Join(dir, "none.tar.gz"), dir}, filepath.Join(dir, "none.tar.gz"), []string{"no such file"}},
 		{[]string{"mount", p}, "mount: missing ARCHIVE and MOUNTPOINT", nil},
+		{[]string{"mount", p, dir, "--cache", "-1"}, "mount: --cache must be positive", nil},
 		{[]string{"umount", dir}, dir, []string{"not a mount point"}},
 	} {
 		r := execTarx(t, tarxCommand(context.Background(), exe, tt.args...))

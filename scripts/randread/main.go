@@ -4,7 +4,12 @@
 // and latency percentiles as one line of JSON. make bench runs it against
 // a tarx mount and an archivemount one.
 //
-//	randread [-threads 64] [-size 65536] [-duration 10s] [-min 1048576] DIR
+// With -list, the files are the paths in FILE (one a line, relative to
+// DIR, as tarx ls prints them) and DIR is not walked: on an archive of
+// millions of members the readers then meet files as a program that
+// knows its file names does, and the mount holds no inode of the rest.
+//
+//	randread [-threads 64] [-size 65536] [-duration 10s] [-min 1048576] [-list FILE] DIR
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -25,6 +31,7 @@ func main() {
 	size := flag.Int("size", 64<<10, "bytes per read")
 	duration := flag.Duration("duration", 10*time.Second, "how long to read")
 	minSize := flag.Int64("min", 1<<20, "only files of at least this many bytes")
+	list := flag.String("list", "", "read the files named in `FILE` (relative to DIR) instead of walking DIR")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: randread [flags] DIR")
@@ -36,24 +43,36 @@ func main() {
 	}
 	var files []file
 	skipped := 0
-	err := filepath.WalkDir(flag.Arg(0), func(p string, d fs.DirEntry, err error) error {
-		if err != nil && p == flag.Arg(0) {
-			return err
+	var err error
+	if *list != "" {
+		var b []byte
+		if b, err = os.ReadFile(*list); err == nil {
+			for _, name := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+				if name != "" && !strings.HasSuffix(name, "/") {
+					files = append(files, file{filepath.Join(flag.Arg(0), name), -1}) // size: when opened
+				}
+			}
 		}
-		if err != nil || !d.Type().IsRegular() {
+	} else {
+		err = filepath.WalkDir(flag.Arg(0), func(p string, d fs.DirEntry, err error) error {
+			if err != nil && p == flag.Arg(0) {
+				return err
+			}
+			if err != nil || !d.Type().IsRegular() {
+				if err != nil {
+					skipped++ // a file system that lists what it cannot stat
+				}
+				return nil
+			}
+			info, err := d.Info()
 			if err != nil {
-				skipped++ // a file system that lists what it cannot stat
+				skipped++
+			} else if info.Size() >= *minSize {
+				files = append(files, file{p, info.Size()})
 			}
 			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			skipped++
-		} else if info.Size() >= *minSize {
-			files = append(files, file{p, info.Size()})
-		}
-		return nil
-	})
+		})
+	}
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("no files of %d bytes or more under %s", *minSize, flag.Arg(0))
 	}
@@ -74,11 +93,18 @@ func main() {
 			bad := 0
 			for time.Now().Before(deadline) {
 				f := files[rng.IntN(len(files))]
-				off := rng.Int64N(max(1, f.size-int64(*size)))
 				start := time.Now()
 				fd, err := os.Open(f.path)
 				if err == nil {
-					_, err = fd.ReadAt(buf, off)
+					if f.size < 0 {
+						var info os.FileInfo
+						if info, err = fd.Stat(); err == nil {
+							f.size = info.Size()
+						}
+					}
+					if err == nil {
+						_, err = fd.ReadAt(buf, rng.Int64N(max(1, f.size-int64(*size))))
+					}
 					fd.Close()
 				}
 				if err != nil && err.Error() != "EOF" {

@@ -1,0 +1,408 @@
+package mount
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/tarx-dev/tarx/index"
+)
+
+// store serves reads of the decompressed stream from a bounded cache of
+// verified index.BlockSize blocks, shared by every open file, filled by a
+// fixed number of decoders (index.RangeReaders).
+//
+// A read takes each block it covers from the cache, or waits for the
+// decoder that is producing it, or else sets a decoder to produce it: an
+// idle one whose stream stops at most a span before the block (it reads
+// forward), or else a new or the least recently used one, which resumes
+// at the checkpoint before the block. A decoder puts every block it
+// decodes into the cache, also those it reads through to get to a block
+// (the neighbours a directory's next file needs). Each decoder runs in
+// its own goroutine, so reads of different places proceed on all cores.
+//
+// A read that continues a decoder's stream (a sequential reader's)
+// also sets it to decode readAhead blocks past the read, in the
+// background: the next reads find their blocks decoded while the
+// previous ones travel to the kernel, and the stream is kept.
+//
+// Memory is bounded: at most maxBlocks blocks are kept (those being
+// copied out and those not yet decoded aside), the least recently used
+// evicted first, and their buffers reused.
+type store struct {
+	a    *index.Archive
+	ctx  context.Context // cancelled when unmounting
+	size int64           // of the decompressed stream
+	// ahead is how far (in blocks) past an idle decoder's stream a block
+	// may lie for that decoder to read forward to it: reading a span
+	// costs what a resume costs.
+	ahead int64
+	// starts are the first whole blocks after each checkpoint, in order:
+	// where a resumed decoder starts, to cache all it decodes.
+	starts []int64
+
+	mu        sync.Mutex
+	idle      *sync.Cond // a decoder stopped
+	blocks    map[int64]*block
+	lru       list.List // decoded blocks no read holds, most recent first
+	decoded   int       // decoded blocks in blocks
+	maxBlocks int
+	free      [][]byte // buffers of evicted blocks
+	decs      []*decoder
+	maxDecs   int
+	tick      int64
+	closed    bool
+}
+
+// readAhead is how many blocks (4 MiB) a decoder continuing a
+// sequential read decodes past it.
+const readAhead = 64
+
+// block is one block of the stream in the cache: being decoded until
+// ready is closed, then holding data or err.
+type block struct {
+	k     int64
+	ready chan struct{}
+	data  []byte
+	err   error
+	by    *decoder      // while not ready: the decoder producing it
+	refs  int           // reads holding it
+	elem  *list.Element // in lru when decoded and not held
+}
+
+// errRetry marks a block whose decoder stopped before producing it
+// (it failed on an earlier block): the read asks again.
+var errRetry = errors.New("mount: block not decoded, retry")
+
+// decoder is one decompression stream and what it is set to do.
+type decoder struct {
+	rr      *index.RangeReader
+	next    int64 // block its stream returns next, -1 if it has none
+	until   int64 // it decodes blocks [next, until)
+	running bool
+	used    int64 // tick of its last scheduling, for least recently used
+}
+
+func newStore(ctx context.Context, a *index.Archive, decoders int, cacheBytes int64) (*store, error) {
+	cps, err := a.Checkpoints()
+	if err != nil {
+		return nil, err
+	}
+	s := &store{
+		a:         a,
+		ctx:       ctx,
+		size:      a.Info().UncompressedSize,
+		ahead:     max(1, a.Info().Span/index.BlockSize),
+		blocks:    map[int64]*block{},
+		maxBlocks: int(max(1, cacheBytes/index.BlockSize)),
+		maxDecs:   max(1, decoders),
+	}
+	for _, off := range cps {
+		k := (off + index.BlockSize - 1) / index.BlockSize
+		if n := len(s.starts); n == 0 || s.starts[n-1] < k {
+			s.starts = append(s.starts, k)
+		}
+	}
+	s.idle = sync.NewCond(&s.mu)
+	context.AfterFunc(ctx, func() { // wake the reads waiting for a decoder
+		s.mu.Lock()
+		s.idle.Broadcast()
+		s.mu.Unlock()
+	})
+	return s, nil
+}
+
+// startOf returns the block a resumed decoder starts at to produce block
+// k: the first whole block after the checkpoint before k, or k itself.
+func (s *store) startOf(k int64) int64 {
+	lo, hi := 0, len(s.starts) // the first start > k is at hi
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if s.starts[mid] <= k {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo == 0 {
+		return k
+	}
+	return s.starts[lo-1]
+}
+
+// blockLen returns the length of block k.
+func (s *store) blockLen(k int64) int {
+	return int(min(index.BlockSize, s.size-k*index.BlockSize))
+}
+
+// read returns the stream's bytes [off, off+n), all inside the stream,
+// as slices of the cached blocks that hold them, every block verified.
+// The blocks are held (not evicted nor reused) until passed to release.
+func (s *store) read(off int64, n int) (held []*block, vecs [][]byte, err error) {
+	if n <= 0 {
+		return nil, nil, nil
+	}
+	end := off + int64(n)
+	last := (end - 1) / index.BlockSize
+	for k := off / index.BlockSize; k <= last; k++ {
+		b, err := s.acquire(k, last)
+		if err != nil {
+			s.release(held...)
+			return nil, nil, err
+		}
+		held = append(held, b)
+		start := k * index.BlockSize
+		from, to := max(off, start), min(end, start+int64(len(b.data)))
+		if to < min(end, start+index.BlockSize) {
+			s.release(held...)
+			return nil, nil, io.ErrUnexpectedEOF // the stream ended early
+		}
+		vecs = append(vecs, b.data[from-start:to-start])
+	}
+	return held, vecs, nil
+}
+
+// readAt reads the stream's bytes [off, off+len(p)) into p, as read.
+func (s *store) readAt(p []byte, off int64) error {
+	held, vecs, err := s.read(off, len(p))
+	if err != nil {
+		return err
+	}
+	defer s.release(held...)
+	for _, v := range vecs {
+		p = p[copy(p, v):]
+	}
+	return nil
+}
+
+// acquire returns block k, decoded and verified, held until release.
+// last is the last block of the read, which a decoder set to produce k
+// goes on to.
+func (s *store) acquire(k, last int64) (*block, error) {
+	for {
+		b, err := s.wait(k, last)
+		if err == errRetry {
+			continue
+		}
+		return b, err
+	}
+}
+
+func (s *store) wait(k, last int64) (*block, error) {
+	s.mu.Lock()
+	for {
+		if s.closed || s.ctx.Err() != nil {
+			s.mu.Unlock()
+			return nil, context.Canceled
+		}
+		if b := s.blocks[k]; b != nil {
+			b.refs++
+			if b.elem != nil {
+				s.lru.Remove(b.elem)
+				b.elem = nil
+			}
+			s.mu.Unlock()
+			select {
+			case <-b.ready:
+			case <-s.ctx.Done():
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			select {
+			case <-b.ready:
+			default: // unmounting
+				b.refs--
+				return nil, context.Canceled
+			}
+			if b.err != nil {
+				b.refs--
+				return nil, b.err
+			}
+			return b, nil
+		}
+		if s.schedule(k, last) {
+			continue
+		}
+		s.idle.Wait() // every decoder is busy elsewhere
+	}
+}
+
+// schedule sets a decoder to produce blocks k..last, and readAhead
+// blocks further when k continues what the decoder decodes or decoded.
+// It reports false if every decoder is busy elsewhere. Called with s.mu
+// held; block k is not in the cache.
+func (s *store) schedule(k, last int64) bool {
+	var forward, lru *decoder
+	for _, d := range s.decs {
+		// d.until is where d's stream will stop (d.next when idle).
+		if d.next >= 0 && d.next <= k && k <= d.until+s.ahead {
+			if forward == nil || d.until > forward.until {
+				forward = d
+			}
+		} else if !d.running && (lru == nil || d.used < lru.used) {
+			lru = d
+		}
+	}
+	switch {
+	case forward != nil:
+		until := last + 1
+		if k <= forward.until {
+			until += readAhead // a sequential reader: keep going
+		}
+		s.extend(forward, until)
+		return true
+	case len(s.decs) < s.maxDecs:
+		lru = &decoder{rr: s.a.NewRangeReader()}
+		s.decs = append(s.decs, lru)
+	case lru == nil:
+		return false
+	}
+	lru.next = s.startOf(k)
+	lru.until = lru.next
+	s.extend(lru, last+1)
+	return true
+}
+
+// extend sets d to decode up to block until (exclusive, at most the end
+// of the stream), marking the blocks it will produce that the cache does
+// not hold, and starts it.
+func (s *store) extend(d *decoder, until int64) {
+	until = min(until, (s.size+index.BlockSize-1)/index.BlockSize)
+	d.until = max(d.until, until)
+	for j := d.next; j < d.until; j++ {
+		if s.blocks[j] == nil {
+			s.blocks[j] = &block{k: j, ready: make(chan struct{}), by: d}
+		}
+	}
+	s.tick++
+	d.used = s.tick
+	if !d.running {
+		d.running = true
+		go s.run(d)
+	}
+}
+
+// run decodes blocks with d until it reaches d.until, the mount ends, or
+// a block fails.
+func (s *store) run(d *decoder) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		if s.closed || s.ctx.Err() != nil || d.next >= d.until {
+			s.stop(d, context.Canceled)
+			return
+		}
+		k := d.next
+		var buf []byte
+		if n := len(s.free); n > 0 {
+			buf, s.free = s.free[n-1], s.free[:n-1]
+		} else {
+			buf = make([]byte, index.BlockSize)
+		}
+		buf = buf[:s.blockLen(k)]
+		s.mu.Unlock()
+		n, err := d.rr.ReadAt(buf, k*index.BlockSize)
+		s.mu.Lock()
+		if err == io.EOF && n == len(buf) {
+			err = nil
+		}
+		if err != nil {
+			d.next = -1
+			if b := s.blocks[k]; b != nil && b.by == d {
+				s.finish(b, nil, err)
+			}
+			s.free = append(s.free, buf[:cap(buf)])
+			s.stop(d, errRetry)
+			return
+		}
+		d.next = k + 1
+		if b := s.blocks[k]; b != nil && b.by == d {
+			s.finish(b, buf, nil)
+		} else {
+			s.free = append(s.free, buf[:cap(buf)]) // cached already
+		}
+		s.evict()
+	}
+}
+
+// finish makes b ready with data or err. Called with s.mu held.
+func (s *store) finish(b *block, data []byte, err error) {
+	b.data, b.err, b.by = data, err, nil
+	close(b.ready)
+	if err != nil {
+		delete(s.blocks, b.k) // a later read tries again
+		return
+	}
+	s.decoded++
+	if b.refs == 0 {
+		b.elem = s.lru.PushFront(b)
+	}
+}
+
+// stop ends d's run: the blocks it was still to produce fail with err
+// (errRetry: their reads ask another decoder). Called with s.mu held.
+func (s *store) stop(d *decoder, err error) {
+	for j := max(d.next, 0); j < d.until; j++ {
+		if b := s.blocks[j]; b != nil && b.by == d {
+			s.finish(b, nil, err)
+		}
+	}
+	if d.next < 0 {
+		d.until = -1
+	}
+	d.running = false
+	if s.closed {
+		d.rr.Close()
+	}
+	s.idle.Broadcast()
+}
+
+// release gives back blocks taken with acquire.
+func (s *store) release(held ...*block) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, b := range held {
+		// A held block is never evicted: it is still in s.blocks.
+		if b.refs--; b.refs == 0 {
+			b.elem = s.lru.PushFront(b)
+		}
+	}
+	s.evict()
+}
+
+// evict drops the least recently used blocks beyond maxBlocks. Called
+// with s.mu held.
+func (s *store) evict() {
+	for s.decoded > s.maxBlocks {
+		e := s.lru.Back()
+		if e == nil {
+			return // every block is held by a read
+		}
+		b := s.lru.Remove(e).(*block)
+		b.elem = nil
+		delete(s.blocks, b.k)
+		s.decoded--
+		s.free = append(s.free, b.data[:cap(b.data)])
+		b.data = nil
+	}
+	// Keep no more spare buffers than the cache could use.
+	if extra := len(s.free) - (s.maxBlocks - s.decoded); extra > 0 {
+		clear(s.free[len(s.free)-extra:])
+		s.free = s.free[:len(s.free)-extra]
+	}
+}
+
+// close stops the decoders and releases their streams.
+func (s *store) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, d := range s.decs {
+		if !d.running {
+			d.rr.Close()
+		}
+	}
+	s.idle.Broadcast()
+}
