@@ -158,20 +158,11 @@ func (a *Archive) checkpointAt(off int64) (gzseek.Checkpoint, error) {
 	return cp, err
 }
 
-// Checkpoints returns the decompressed offsets of all checkpoints, in order.
-func (a *Archive) Checkpoints() ([]int64, error) {
-	var offs []int64
-	err := view(a.db, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCheckpoints).ForEach(func(k, _ []byte) error {
-			if len(k) != 8 {
-				return fmt.Errorf("%w: checkpoint key", ErrFormat)
-			}
-			offs = append(offs, int64(binary.BigEndian.Uint64(k)))
-			return nil
-		})
-	})
-	return offs, err
-}
+// Checkpoints returns, in order, the offsets of the tar stream at which
+// OpenAt starts without reading ahead: the gzip checkpoints, or for a plain
+// tar the start of every span of Info.Span bytes. The first is 0.
+// Extraction gives each worker its own run from one of them.
+func (a *Archive) Checkpoints() ([]int64, error) { return a.st.restarts() }
 
 func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek.Checkpoint, error) {
 	c := tx.Bucket(bucketCheckpoints).Cursor()
@@ -188,30 +179,14 @@ func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek
 	return readCheckpoint(k, v, codec)
 }
 
-// OpenAt returns a reader of the decompressed stream from offset off,
-// resumed at the nearest checkpoint before it.
-func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
+// OpenAt returns a reader of the tar stream from offset off: resumed at
+// the nearest checkpoint before it for gzip, read at off itself for a
+// plain tar.
+func (a *Archive) OpenAt(off int64) (io.ReadCloser, error) {
 	if off < 0 || off > a.info.UncompressedSize {
 		return nil, fmt.Errorf("index: offset %d outside the archive's %d bytes", off, a.info.UncompressedSize)
 	}
-	var cp gzseek.Checkpoint
-	err := view(a.db, func(tx *bolt.Tx) error {
-		var err error
-		cp, err = checkpointBefore(tx, off, &gzseek.WindowCodec{})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
-	if err != nil {
-		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
-	}
-	if _, err := io.CopyN(io.Discard, r, off-cp.Out); err != nil {
-		r.Close()
-		return nil, fmt.Errorf("index: %s: resume at %d: %w", a.info.Archive, off, err)
-	}
-	return r, nil
+	return a.st.openAt(off)
 }
 
 // OpenMember returns the header of m as read from the archive and a
@@ -234,12 +209,12 @@ type closer struct {
 
 func (c *closer) Close() error { return c.close() }
 
-// MemberReader reads members in archive order with one decompression
-// stream, resuming at a checkpoint only when the next member is behind
-// the stream or more than a span ahead of it.
+// MemberReader reads members in archive order with one stream, opening
+// it again (at a checkpoint, or at the offset of a plain tar) only when
+// the next member is behind the stream or too far ahead of it.
 type MemberReader struct {
 	a   *Archive
-	r   *gzseek.Reader
+	r   io.ReadCloser
 	pos int64 // offset of the next byte r returns
 }
 
@@ -251,7 +226,7 @@ func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
 func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 	a := mr.a
 	a.hint(m)
-	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.info.Span {
+	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.st.ahead() {
 		mr.Close()
 		r, err := a.OpenAt(m.HeaderOffset)
 		if err != nil {

@@ -420,35 +420,17 @@ func redactLocation(s string) string {
 	return "(unparsable location)"
 }
 
-// hint tells a remote archive which compressed bytes reading m needs: from
-// the checkpoint before its header to the first checkpoint past its end
-// (plus what the inflater buffers), so that it fetches no further.
+// hint tells a remote archive which bytes reading m needs (for gzip,
+// from the checkpoint before its header to the first one past its end),
+// so that it fetches no further.
 func (a *Archive) hint(m *Member) {
 	if a.obj == nil {
 		return
 	}
-	var from, to int64
-	err := view(a.db, func(tx *bolt.Tx) error {
-		cp, err := checkpointBefore(tx, m.HeaderOffset, nil)
-		if err != nil {
-			return err
-		}
-		from, to = cp.In, a.info.ArchiveSize
-		c := tx.Bucket(bucketCheckpoints).Cursor()
-		if k, v := c.Seek(u64(m.DataEnd)); k != nil {
-			if next, err := readCheckpoint(k, v, nil); err == nil {
-				to = next.In + 1
-			}
-		}
-		return nil
-	})
-	if err == nil {
-		a.obj.Hint(from, to+inflaterSlack)
+	if from, to, err := a.st.extent(m.HeaderOffset, m.DataEnd); err == nil {
+		a.obj.Hint(from, to)
 	}
 }
-
-// inflaterSlack is how far past the bytes it decodes gzseek may read.
-const inflaterSlack = 64 << 10
 
 // Stats returns what reading a remote archive and fetching its index have
 // cost so far; both are zero for a local archive.
