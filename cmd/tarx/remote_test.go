@@ -41,17 +41,11 @@ func TestRemote_Commands(t *testing.T) {
 	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[1] != url || strings.Contains(r.stderr, "SECRET") {
 		t.Errorf("ls --stats: stderr %q", r.stderr)
 	}
-	if n := strings.Count(r.stdout, "\n"); n != len(entries) {
-		t.Errorf("ls listed %d names, want %d", n, len(entries))
-	}
+	checkListed(t, r, entries)
 
 	name, want := uniqueMember(entries)
-	r = runTarx(t, "--stats", "get", url, name, "-O")
-	if r.code != 0 || r.stdout != string(want) {
-		t.Fatalf("get -O: %v, %d bytes", r, len(r.stdout))
-	}
-	if m := statsLine.FindStringSubmatch(r.stderr); m == nil || m[3] == "0" || m[4] != "0" {
-		t.Errorf("get --stats (index cached, so none fetched): %q", r.stderr)
+	if m := getWithStats(t, url, name, want); m[3] == "0" || m[4] != "0" {
+		t.Errorf("get --stats (index cached, so none fetched): %q", m[0])
 	}
 
 	r = mustRun(t, "info", url)
@@ -145,27 +139,17 @@ func TestRemote_Plain(t *testing.T) {
 	shard := writeArchive(t, "shard-000000.tar", plain)
 	url := serveDir(t, filepath.Dir(shard)) + "/shard-000000.tar"
 
-	r := mustRun(t, "ls", url)
-	if n := strings.Count(r.stdout, "\n"); n != len(entries) {
-		t.Errorf("ls listed %d names, want %d", n, len(entries))
-	}
+	checkListed(t, mustRun(t, "ls", url), entries)
 	name, want := uniqueMember(entries)
-	r = runTarx(t, "--stats", "get", url, name, "-O")
-	if r.code != 0 || r.stdout != string(want) {
-		t.Fatalf("get -O: %v, %d bytes", r, len(r.stdout))
-	}
-	m := statsLine.FindStringSubmatch(r.stderr)
-	if m == nil {
-		t.Fatalf("get --stats: stderr %q", r.stderr)
-	}
+	m := getWithStats(t, url, name, want)
 	// The member and its header, remote blocks and the reader's buffer.
 	if fetched, _ := strconv.Atoi(m[2]); fetched < len(want) || fetched > len(want)+512+256<<10 {
-		t.Errorf("get --stats of a %d-byte member: %q", len(want), r.stderr)
+		t.Errorf("get --stats of a %d-byte member: %q", len(want), m[0])
 	}
 	dir := t.TempDir()
 	mustRun(t, "extract", url, "-C", dir)
 	testarchive.CompareTrees(t, plain, referenceTree(t, shard), dir)
-	r = mustRun(t, "verify", url)
+	r := mustRun(t, "verify", url)
 	if !strings.Contains(r.stdout, "OK: ") || !strings.Contains(r.stdout, "(plain tar)") {
 		t.Errorf("verify: %q", r.stdout)
 	}
@@ -173,6 +157,29 @@ func TestRemote_Plain(t *testing.T) {
 	if !strings.Contains(r.stdout, "compression:       none") {
 		t.Errorf("info:\n%s", r.stdout)
 	}
+}
+
+// checkListed checks that ls listed as many names as there are entries.
+func checkListed(t *testing.T, r result, entries []testarchive.Entry) {
+	t.Helper()
+	if n := strings.Count(r.stdout, "\n"); n != len(entries) {
+		t.Errorf("ls listed %d names, want %d", n, len(entries))
+	}
+}
+
+// getWithStats runs tarx --stats get URL NAME -O, wants the member's
+// contents, and returns what --stats printed, matched by statsLine.
+func getWithStats(t *testing.T, url, name string, want []byte) []string {
+	t.Helper()
+	r := runTarx(t, "--stats", "get", url, name, "-O")
+	if r.code != 0 || r.stdout != string(want) {
+		t.Fatalf("get -O: %v, %d bytes", r, len(r.stdout))
+	}
+	m := statsLine.FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("get --stats: stderr %q", r.stderr)
+	}
+	return m
 }
 
 // referenceTree extracts the archive at p with GNU tar and returns where.
