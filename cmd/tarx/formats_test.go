@@ -1,8 +1,15 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/tarx-dev/tarx/index"
+	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
 // TestFormats_Named checks that an archive in a format tarx does not read
@@ -26,5 +33,43 @@ func TestFormats_Named(t *testing.T) {
 			checkOneLine(t, runTarx(t, args...), 1, a+": "+refused+tc.want)
 		}
 		checkOneLine(t, extractStdin(t, tc.data, t.TempDir()), 1, "-: "+refused+tc.want)
+	}
+}
+
+// TestPlain_Damaged checks that a damaged plain tar gives one line naming
+// the archive and the damage, from every command and from standard input,
+// and that info and verify describe a sound one as plain.
+func TestPlain_Damaged(t *testing.T) {
+	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 5, SmallFiles: 20})
+	plain := testarchive.Tar(t, entries, tar.FormatPAX)
+	badHeader := bytes.Clone(plain)
+	copy(badHeader[3*512:4*512], bytes.Repeat([]byte{'x'}, 512))
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"bad-header", badHeader, "index: malformed tar data: entry at offset 1536: "},
+		{"truncated", plain[:len(plain)/2+100], "index: malformed tar data: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := writeArchive(t, "archive.tar", tc.data)
+			for _, args := range [][]string{{"ls", a}, {"extract", a, "-C", t.TempDir()}, {"get", a, "nothing", "-C", t.TempDir()}, {"info", a}, {"verify", a}} {
+				checkOneLine(t, runTarx(t, args...), 1, a+": "+tc.want)
+			}
+			checkOneLine(t, extractStdin(t, tc.data, t.TempDir()), 1, "-: "+tc.want)
+		})
+	}
+
+	a := writeArchive(t, "archive.tar", plain)
+	r := mustRun(t, "info", "--json", a)
+	var info index.Info
+	if err := json.Unmarshal([]byte(r.stdout), &info); err != nil || info.Compression != index.None ||
+		info.Checkpoints != 0 || info.UncompressedSize != int64(len(plain)) || info.Members != int64(len(entries)) {
+		t.Errorf("info --json: %v, %s", err, r.stdout)
+	}
+	r = mustRun(t, "verify", "--json", a)
+	if !strings.Contains(r.stdout, `"ok":true,"compression":"none"`) {
+		t.Errorf("verify --json: %s", r.stdout)
 	}
 }
