@@ -148,7 +148,7 @@ func (a *Archive) blockSum(k int64, group *blockGroup) (uint32, error) {
 // corrupt block fails the read with an error wrapping ErrChecksum.
 //
 // It keeps one stream: a read just after the previous one continues it, a
-// read a little ahead (a span, for gzip) reads forward, and any other
+// read at most Archive.ReadAhead ahead reads forward, and any other
 // opens the stream again (resumed at the nearest checkpoint, or at the
 // offset of a plain tar), so a read costs at most one resume plus the
 // bytes up to its offset within that span. A RangeReader
@@ -215,7 +215,7 @@ func (rr *RangeReader) block(k int64) error {
 		return nil
 	}
 	a := rr.a
-	if rr.r == nil || start < rr.pos || start-rr.pos > a.st.ahead() {
+	if rr.r == nil || start < rr.pos || start-rr.pos > a.ReadAhead() {
 		rr.closeStream()
 		r, err := a.OpenAt(start)
 		if err != nil {

@@ -91,8 +91,7 @@ func (o *Options) lockTimeout() time.Duration {
 }
 
 // Archive is a tar archive, gzip-compressed or plain, opened together
-// with its index. It is safe
-// for concurrent use.
+// with its index. It is safe for concurrent use.
 type Archive struct {
 	ra     io.ReaderAt    // the archive's bytes: a file or a remote.Object
 	closer io.Closer      // closes ra

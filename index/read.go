@@ -179,6 +179,13 @@ func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek
 	return readCheckpoint(k, v, codec)
 }
 
+// ReadAhead returns how far ahead of a stream's position reading on
+// costs less than opening the stream again at the offset: a span for
+// gzip (a resume inflates up to one), a buffer's worth for a plain tar.
+// MemberReader, RangeReader and the FS decide by it; pools of readers may
+// too.
+func (a *Archive) ReadAhead() int64 { return a.st.ahead() }
+
 // OpenAt returns a reader of the tar stream from offset off: resumed at
 // the nearest checkpoint before it for gzip, read at off itself for a
 // plain tar.
@@ -226,7 +233,7 @@ func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
 func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 	a := mr.a
 	a.hint(m)
-	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.st.ahead() {
+	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.ReadAhead() {
 		mr.Close()
 		r, err := a.OpenAt(m.HeaderOffset)
 		if err != nil {
