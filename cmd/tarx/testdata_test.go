@@ -45,9 +45,14 @@ func TestFixtures_MatchGNUTar(t *testing.T) {
 				}
 			}
 
-			for _, name := range regularMembers(t, fx.Data) {
+			// cat of every regular member; get -O (the same reader) of the first.
+			for i, name := range regularMembers(t, fx.Data) {
 				want := gnuTarList(t, "-xOf", p, name)
-				for _, cmd := range [][]string{{"cat", p, name}, {"get", p, name, "-O"}} {
+				cmds := [][]string{{"cat", p, name}, {"get", p, name, "-O"}}
+				if i > 0 {
+					cmds = cmds[:1]
+				}
+				for _, cmd := range cmds {
 					if r := runTarx(t, cmd...); checkSucceeded(t, r, "") && r.stdout != want {
 						t.Errorf("tarx %s: %d bytes, tar -xOf: %d bytes", strings.Join(cmd, " "), len(r.stdout), len(want))
 					}
