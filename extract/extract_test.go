@@ -194,6 +194,7 @@ func TestFromIndexSplitMember(t *testing.T) {
 		{"GoLevel1", func(t *testing.T) []byte { return testarchive.Gzip(t, tarBytes, testarchive.GoLevel1) }},
 		{"pigz", func(t *testing.T) []byte { return testarchive.External(t, tarBytes, "pigz") }},   // blocks and empty stored blocks
 		{"bgzip", func(t *testing.T) []byte { return testarchive.External(t, tarBytes, "bgzip") }}, // many gzip members
+		{"plain", func(t *testing.T) []byte { return tarBytes }},                                   // spans of a plain tar
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := gxOpen(t, gxWriteArchive(t, tc.gz(t)))

@@ -7,10 +7,11 @@ import (
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
-// TestFromIndex_Fixtures extracts the repository's testdata archives with
-// the index and compares the trees with GNU tar's.
+// TestFromIndex_Fixtures extracts the repository's testdata archives and
+// their plain tar twins with the index and compares the trees with GNU
+// tar's.
 func TestFromIndex_Fixtures(t *testing.T) {
-	for _, fx := range testarchive.Fixtures(t) {
+	for _, fx := range testarchive.AllFixtures(t) {
 		t.Run(fx.Name, func(t *testing.T) {
 			dir := t.TempDir()
 			ref := filepath.Join(dir, "ref")

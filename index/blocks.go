@@ -10,7 +10,6 @@ import (
 	"hash/crc32"
 	"io"
 
-	"github.com/tarx-dev/tarx/gzseek"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -148,18 +147,19 @@ func (a *Archive) blockSum(k int64, group *blockGroup) (uint32, error) {
 // recorded at build time before any byte of the read is returned. A
 // corrupt block fails the read with an error wrapping ErrChecksum.
 //
-// It keeps one decompression stream: a read just after the previous one
-// continues it, a read ahead by at most a span reads forward, and any
-// other resumes at the nearest checkpoint, so a read costs at most one
-// resume plus the bytes up to its offset within that span. A RangeReader
+// It keeps one stream: a read just after the previous one continues it, a
+// read at most Archive.ReadAhead ahead reads forward, and any other
+// opens the stream again (resumed at the nearest checkpoint, or at the
+// offset of a plain tar), so a read costs at most one resume plus the
+// bytes up to its offset within that span. A RangeReader
 // is not safe for concurrent use; Close releases its stream.
 type RangeReader struct {
 	a     *Archive
-	r     *gzseek.Reader // nil when closed
-	pos   int64          // offset of the next byte r returns, block-aligned
-	group blockGroup     // cached block sums
-	buf   []byte         // the last verified block
-	bufAt int64          // its offset, -1 if none
+	r     io.ReadCloser // nil when closed
+	pos   int64         // offset of the next byte r returns, block-aligned
+	group blockGroup    // cached block sums
+	buf   []byte        // the last verified block
+	bufAt int64         // its offset, -1 if none
 
 	sparse *sparseCursor // position inside a sparse member
 }
@@ -242,7 +242,7 @@ func (rr *RangeReader) block(k int64) error {
 func (rr *RangeReader) blockInto(k int64, b []byte) error {
 	start := k * BlockSize
 	a := rr.a
-	if rr.r == nil || start < rr.pos || start-rr.pos > a.info.Span {
+	if rr.r == nil || start < rr.pos || start-rr.pos > a.ReadAhead() {
 		rr.closeStream()
 		r, err := a.OpenAt(start)
 		if err != nil {

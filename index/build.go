@@ -23,7 +23,7 @@ import (
 // so that dirty pages do not pile up in memory on huge archives.
 const commitBytes = 32 << 20
 
-// build indexes the gzip archive read from src into a new bbolt file at
+// build indexes the archive (plain tar or tar.gz) read from src into a new bbolt file at
 // path. size is the archive's size if known (for progress), else -1.
 // identity is called after the pass to say which archive was read. The
 // caller owns path and removes it on error.
@@ -59,6 +59,9 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 		return info, err
 	}
 	info.TarEnd = res.tarEnd
+	info.Compression = res.compression
+	// A plain tar has no checkpoints, so no windows to thin.
+	info.SparseWindows = info.SparseWindows && res.compression == Gzip
 	id, err := identity()
 	if err != nil {
 		return info, err
@@ -97,28 +100,35 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 // passResult is what one pass over an archive learns besides its
 // checkpoints and members.
 type passResult struct {
-	out         int64 // decompressed size
+	compression Compression
+	out         int64 // size of the tar stream
 	gzipMembers int64
 	tarEnd      int64  // offset just past the tar end-of-archive marker
 	warnings    string // one a line
 }
 
-// pass reads the gzip archive r of the given size once: one goroutine
-// inflates it, emitting checkpoints every span bytes; a second parses the
-// tar stream and checksums members; sink consumes both on a third.
+// pass reads the archive r of the given size once: one goroutine decodes
+// it (inflating gzip, emitting checkpoints every span bytes; a plain tar
+// as it is); a second parses the tar stream and checksums members; sink
+// consumes both on a third. The compression is told from r's first bytes.
 func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
 	sink func(<-chan gzseek.Checkpoint, <-chan Member, <-chan blockGroup) error) (passResult, error) {
 	var res passResult
+	br := bufio.NewReaderSize(r, 1<<20)
+	var err error
+	if res.compression, err = sniff(br); err != nil {
+		return res, err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	p := newPipe(gctx, 8)
 	cps := make(chan gzseek.Checkpoint, 16)
 	members := make(chan Member, 1024)
-	var scanner *gzseek.Scanner
+	var dec decoder
 	sums := newBlockSummer(gctx)
 
 	g.Go(func() error {
 		defer close(cps)
-		scanner = gzseek.NewScanner(bufio.NewReaderSize(r, 1<<20), gzseek.ScanOptions{Span: span, Jobs: opts.jobs()},
+		dec = res.compression.decoder(br, gzseek.ScanOptions{Span: span, Jobs: opts.jobs()},
 			func(c gzseek.Checkpoint) error {
 				select {
 				case cps <- c:
@@ -129,9 +139,9 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 			})
 		var progress func()
 		if opts.Progress != nil {
-			progress = func() { opts.Progress(scanner.InputOffset(), size) }
+			progress = func() { opts.Progress(dec.InputOffset(), size) }
 		}
-		return p.fill(scanner, progress)
+		return p.fill(dec, progress)
 	})
 	g.Go(func() error {
 		defer close(members)
@@ -154,8 +164,8 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
-	res.out = scanner.OutputOffset()
-	res.gzipMembers = scanner.Members()
+	res.out = dec.OutputOffset()
+	res.gzipMembers = dec.Members()
 	return res, nil
 }
 

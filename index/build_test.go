@@ -378,9 +378,12 @@ func TestOpen_BrokenArchive(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{"not-gzip", []byte("this is not a gzip file, just text\n"), gzseek.ErrHeader},
-		{"empty", nil, nil},
-		{"plain-tar", tarBytes, gzseek.ErrHeader},
+		{"not-gzip", []byte("this is not a gzip file, just text\n"), ErrArchiveFormat},
+		{"empty", nil, ErrArchiveFormat},
+		{"bzip2", append([]byte("BZh91AY&SY"), make([]byte, 600)...), ErrArchiveFormat},
+		{"gzip-magic-only", append([]byte{0x1f, 0x8b, 0}, make([]byte, 600)...), gzseek.ErrHeader},
+		{"plain-bad-tar-header", badTar, ErrTar},
+		{"plain-truncated", tarBytes[:len(tarBytes)/2+100], ErrTar},
 		{"truncated", gz[:len(gz)/2], gzseek.ErrTruncated},
 		{"bad-crc", badCRC, gzseek.ErrChecksum},
 		{"trailing-garbage", append(bytes.Clone(gz), "garbage after the gzip member"...), gzseek.ErrTrailingData},

@@ -1,20 +1,31 @@
-// Package index builds, opens and reads the tarx index of a tar.gz archive.
+// Package index builds, opens and reads the tarx index of a tar archive,
+// gzip-compressed or plain.
 //
-// One pass over the archive (a gzseek.Scanner feeding internal/tarfmt, on
+// One pass over the archive (a decoder feeding internal/tarfmt, on
 // separate goroutines, with a third storing results) records gzip
-// checkpoints and every tar member into a bbolt file. The file is built
+// checkpoints and every tar member into a bbolt file. The compression is
+// told from the archive's first bytes, as GNU tar tells it, never from
+// its name (compression.go): the decoder of a tar.gz is a gzseek.Scanner,
+// that of a plain tar the bytes themselves. An open Archive reads its tar
+// stream through one storage that resumes gzip at a checkpoint or reads a
+// plain tar at the offset itself, and whose spans (where extraction's
+// workers start) are the checkpoints or, for a plain tar, every Span
+// bytes; nothing else in the package asks which it has. The file is built
 // under a temporary name beside its final place, synced and renamed, so a
 // reader never sees half an index; the builder holds an exclusive flock on
 // the archive so concurrent processes build it once.
 //
-// Schema (FormatVersion 2). Keys sort as big-endian integers.
+// Schema (FormatVersion 3). Keys sort as big-endian integers. Offsets of
+// members and blocks are in the tar stream: the decompressed stream of a
+// tar.gz, the file itself for a plain tar.
 //
 //	meta         "version"  uint32 FormatVersion
 //	             "identity" JSON Identity: size, mtime, SHA-256 of first and last 64 KiB,
 //	                        and (optional "etag") the ETag of a remote archive
-//	             "info"     JSON Info: sizes, counts, span, build time
+//	             "info"     JSON Info: compression, sizes, counts, span, build time
 //	checkpoints  u64 Out -> uvarint In, byte Bit, uvarint Member, byte MemberStart,
-//	                        window (gzseek.WindowCodec: encoding byte + deflate)
+//	                        window (gzseek.WindowCodec: encoding byte + deflate);
+//	                        empty for a plain tar
 //	members      u64 first Seq -> byte 1, deflate(512 records); a record is
 //	                        version, type, format, uvarint deltas of the header
 //	                        offset (from the previous record's data end), data
@@ -31,7 +42,7 @@
 //	                        first that a later member replaces (runs with none
 //	                        are not stored)
 //	blocks       u64 first block -> big-endian CRC-32 of each BlockSize (64 KiB)
-//	                        block of the decompressed stream from that one,
+//	                        block of the tar stream from that one,
 //	                        1024 a value (the last block may be short; an
 //	                        empty stream has one empty value); RangeReader
 //	                        checks every block a read covers
@@ -53,7 +64,12 @@
 // warnings of the build, replayed on open); member records are read by
 // internal/tarfmt, so Header.Format is the dialect tarfmt read, a hard
 // link's size is 0, and sizes of symlinks, directories and FIFOs are the
-// header's size field.
+// header's size field. 3 (issue 18): plain tar archives; Info gains
+// "compression" ("gzip", or "none" for a plain tar, whose index has no
+// checkpoints and whose UncompressedSize is the file's size). The version
+// changes so that a tarx of version 2 rebuilds a plain tar's index (and
+// then refuses the archive) rather than read it as one of gzip; an index
+// of version 2 is rebuilt.
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. A remote archive (remote.go) is read

@@ -15,6 +15,10 @@ var (
 	// ErrChecksum means a member's data does not match the checksum
 	// recorded when the archive was indexed.
 	ErrChecksum = errors.New("index: member checksum mismatch")
-	// ErrTar means the tar stream inside the gzip data is malformed.
+	// ErrTar means the tar stream (plain, or inside the gzip data) is
+	// malformed.
 	ErrTar = errors.New("index: malformed tar data")
+	// ErrArchiveFormat means the archive is neither a tar stream nor
+	// gzip-compressed data, the formats tarx reads.
+	ErrArchiveFormat = errors.New("index: not a tar archive, plain or gzip-compressed")
 )

@@ -284,11 +284,11 @@ type cursor struct {
 }
 
 // seek positions c at offset off of m's contents. It reads forward from
-// the current position when off is at most a span ahead; otherwise it
+// the current position when off is at most ReadAhead ahead; otherwise it
 // reopens: through the checked tar header at 0, or straight at the data
 // for a contiguous member.
 func (c *cursor) seek(a *Archive, m *Member, off int64) error {
-	if c.mr != nil && off >= c.off && off-c.off <= a.info.Span {
+	if c.mr != nil && off >= c.off && off-c.off <= a.ReadAhead() {
 		n, err := io.CopyN(io.Discard, c.r, off-c.off)
 		c.off += n
 		if err == nil {

@@ -90,8 +90,8 @@ func (o *Options) lockTimeout() time.Duration {
 	return time.Minute
 }
 
-// Archive is a tar.gz archive opened together with its index. It is safe
-// for concurrent use.
+// Archive is a tar archive, gzip-compressed or plain, opened together
+// with its index. It is safe for concurrent use.
 type Archive struct {
 	ra     io.ReaderAt    // the archive's bytes: a file or a remote.Object
 	closer io.Closer      // closes ra
@@ -99,6 +99,7 @@ type Archive struct {
 	fetch  remote.Stats   // what fetching a remote index cost
 	db     *bolt.DB
 	info   Info
+	st     storage     // reads the tar stream (compression.go)
 	cache  memberCache // recently decoded member chunks
 }
 
@@ -303,7 +304,12 @@ func openIndex(ipath string, opts *Options, match func(stored Identity) bool) (*
 	}
 	info.IndexSize = st.Size()
 	info.IndexPath = ipath
-	return &Archive{db: db, info: info}, nil
+	a := &Archive{db: db, info: info}
+	if a.st, err = newStorage(a); err != nil {
+		db.Close()
+		return nil, &rebuildError{reason: err.Error()}
+	}
+	return a, nil
 }
 
 // view runs fn in a read transaction. bbolt panics on some damaged pages;

@@ -158,42 +158,21 @@ func (a *Archive) checkpointAt(off int64) (gzseek.Checkpoint, error) {
 	return cp, err
 }
 
-// CompressedRange returns the range of the compressed archive that reading
-// the decompressed stream from lo to hi needs: from the checkpoint at or
-// before lo to the first checkpoint at or past hi, or to the end of the
-// archive if there is none.
+// CompressedRange returns the bytes [from, to) of the archive file that
+// reading the tar stream from lo to hi touches: for gzip, from the
+// checkpoint at or before lo to the first checkpoint at or past hi, plus
+// what the inflater reads ahead; for a plain tar, the range itself padded
+// to tar blocks and a read buffer. It never runs past the archive's end.
 func (a *Archive) CompressedRange(lo, hi int64) (from, to int64, err error) {
-	err = view(a.db, func(tx *bolt.Tx) error {
-		cp, err := checkpointBefore(tx, lo, nil)
-		if err != nil {
-			return err
-		}
-		from, to = cp.In, a.info.ArchiveSize
-		c := tx.Bucket(bucketCheckpoints).Cursor()
-		if k, v := c.Seek(u64(hi)); k != nil {
-			if next, err := readCheckpoint(k, v, nil); err == nil {
-				to = min(next.In+1, to)
-			}
-		}
-		return nil
-	})
-	return from, to, err
+	from, to, err = a.st.extent(lo, hi)
+	return from, min(to, a.info.ArchiveSize), err
 }
 
-// Checkpoints returns the decompressed offsets of all checkpoints, in order.
-func (a *Archive) Checkpoints() ([]int64, error) {
-	var offs []int64
-	err := view(a.db, func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCheckpoints).ForEach(func(k, _ []byte) error {
-			if len(k) != 8 {
-				return fmt.Errorf("%w: checkpoint key", ErrFormat)
-			}
-			offs = append(offs, int64(binary.BigEndian.Uint64(k)))
-			return nil
-		})
-	})
-	return offs, err
-}
+// Checkpoints returns, in order, the offsets of the tar stream at which
+// OpenAt starts without reading ahead: the gzip checkpoints, or for a plain
+// tar the start of every span of Info.Span bytes. The first is 0.
+// Extraction gives each worker its own run from one of them.
+func (a *Archive) Checkpoints() ([]int64, error) { return a.st.restarts() }
 
 func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek.Checkpoint, error) {
 	c := tx.Bucket(bucketCheckpoints).Cursor()
@@ -210,30 +189,21 @@ func checkpointBefore(tx *bolt.Tx, off int64, codec *gzseek.WindowCodec) (gzseek
 	return readCheckpoint(k, v, codec)
 }
 
-// OpenAt returns a reader of the decompressed stream from offset off,
-// resumed at the nearest checkpoint before it.
-func (a *Archive) OpenAt(off int64) (*gzseek.Reader, error) {
+// ReadAhead returns how far ahead of a stream's position reading on
+// costs less than opening the stream again at the offset: a span for
+// gzip (a resume inflates up to one), a buffer's worth for a plain tar.
+// MemberReader, RangeReader and the FS decide by it; pools of readers may
+// too.
+func (a *Archive) ReadAhead() int64 { return a.st.ahead() }
+
+// OpenAt returns a reader of the tar stream from offset off: resumed at
+// the nearest checkpoint before it for gzip, read at off itself for a
+// plain tar.
+func (a *Archive) OpenAt(off int64) (io.ReadCloser, error) {
 	if off < 0 || off > a.info.UncompressedSize {
 		return nil, fmt.Errorf("index: offset %d outside the archive's %d bytes", off, a.info.UncompressedSize)
 	}
-	var cp gzseek.Checkpoint
-	err := view(a.db, func(tx *bolt.Tx) error {
-		var err error
-		cp, err = checkpointBefore(tx, off, &gzseek.WindowCodec{})
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
-	if err != nil {
-		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
-	}
-	if _, err := io.CopyN(io.Discard, r, off-cp.Out); err != nil {
-		r.Close()
-		return nil, fmt.Errorf("index: %s: resume at %d: %w", a.info.Archive, off, err)
-	}
-	return r, nil
+	return a.st.openAt(off)
 }
 
 // OpenMember returns the header of m as read from the archive and a
@@ -256,12 +226,12 @@ type closer struct {
 
 func (c *closer) Close() error { return c.close() }
 
-// MemberReader reads members in archive order with one decompression
-// stream, resuming at a checkpoint only when the next member is behind
-// the stream or more than a span ahead of it.
+// MemberReader reads members in archive order with one stream, opening
+// it again (at a checkpoint, or at the offset of a plain tar) only when
+// the next member is behind the stream or too far ahead of it.
 type MemberReader struct {
 	a   *Archive
-	r   *gzseek.Reader
+	r   io.ReadCloser
 	pos int64 // offset of the next byte r returns
 }
 
@@ -273,7 +243,7 @@ func (a *Archive) NewMemberReader() *MemberReader { return &MemberReader{a: a} }
 func (mr *MemberReader) Open(m *Member) (*tar.Header, io.Reader, error) {
 	a := mr.a
 	a.hint(m)
-	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.info.Span {
+	if mr.r == nil || m.HeaderOffset < mr.pos || m.HeaderOffset-mr.pos > a.ReadAhead() {
 		mr.Close()
 		r, err := a.OpenAt(m.HeaderOffset)
 		if err != nil {

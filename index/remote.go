@@ -420,34 +420,28 @@ func redactLocation(s string) string {
 	return "(unparsable location)"
 }
 
-// hint tells a remote archive which compressed bytes reading m needs (see
-// Span), so that it fetches no further.
+// hint tells a remote archive which bytes reading m needs (see Span), so
+// that it fetches no further.
 func (a *Archive) hint(m *Member) { a.HintRange(m.HeaderOffset, m.DataEnd) }
 
-// Span returns the range [from, to) of compressed archive bytes that
-// reading m may touch: from the checkpoint before its header to the first
-// checkpoint past its end, plus what the inflater reads ahead (at most the
-// archive's end).
+// Span returns the range [from, to) of archive bytes that reading m may
+// touch (see CompressedRange).
 func (a *Archive) Span(m *Member) (from, to int64, err error) {
-	from, to, err = a.CompressedRange(m.HeaderOffset, m.DataEnd)
-	return from, min(to+inflaterSlack, a.info.ArchiveSize), err
+	return a.CompressedRange(m.HeaderOffset, m.DataEnd)
 }
 
-// HintRange announces that the decompressed stream from lo to hi will be
-// read next (by one reader or several): a remote archive then fetches the
-// compressed bytes CompressedRange names, plus what the inflater reads
-// ahead, and reads ahead no further. It does nothing for a local archive.
+// HintRange announces that the tar stream from lo to hi will be read next
+// (by one reader or several): a remote archive then fetches the bytes
+// CompressedRange names, and reads ahead no further. It does nothing for a
+// local archive.
 func (a *Archive) HintRange(lo, hi int64) {
 	if a.obj == nil || hi <= lo {
 		return
 	}
 	if from, to, err := a.CompressedRange(lo, hi); err == nil {
-		a.obj.Hint(from, min(to+inflaterSlack, a.info.ArchiveSize))
+		a.obj.Hint(from, to)
 	}
 }
-
-// inflaterSlack is how far past the bytes it decodes gzseek may read.
-const inflaterSlack = 64 << 10
 
 // Stats returns what reading a remote archive and fetching its index have
 // cost so far; both are zero for a local archive.

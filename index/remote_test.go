@@ -114,6 +114,21 @@ func checkMembersEvery(t *testing.T, a *Archive, entries []testarchive.Entry, st
 	}
 }
 
+// readBigMember reads the last regular member of at least 300 KiB of the
+// remote archive a and returns it with the bytes and requests it cost.
+func readBigMember(t *testing.T, a *Archive) (m *Member, fetched, requests int64) {
+	t.Helper()
+	for _, x := range members(t, a) {
+		if x.Header.Typeflag == tar.TypeReg && x.Header.Size >= 300<<10 {
+			m = x
+		}
+	}
+	before, _ := a.Stats()
+	readMember(t, a, m)
+	after, _ := a.Stats()
+	return m, after.BytesFetched - before.BytesFetched, after.Requests - before.Requests
+}
+
 func cachedIndexes(t *testing.T) []string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "tarx", remoteCachePrefix+"*"+Suffix))
@@ -153,16 +168,7 @@ func TestOpenRemote_BuildThenCache(t *testing.T) {
 	if !a.Info().Built.Equal(info.Built) || a.Info().IndexPath != info.IndexPath {
 		t.Errorf("rebuilt: %v %v", a.Info(), info)
 	}
-	var m *Member
-	for _, x := range members(t, a) {
-		if x.Header.Typeflag == tar.TypeReg && x.Header.Size >= 300<<10 {
-			m = x
-		}
-	}
-	before, _ := a.Stats()
-	readMember(t, a, m)
-	after, _ := a.Stats()
-	fetched := after.BytesFetched - before.BytesFetched
+	m, fetched, requests := readBigMember(t, a)
 	// What the member needs: the compressed bytes from the checkpoint
 	// before its header to the first checkpoint past its end.
 	from, err := a.checkpointAt(m.HeaderOffset)
@@ -180,7 +186,7 @@ func TestOpenRemote_BuildThenCache(t *testing.T) {
 	}
 	need := to - from.In
 	t.Logf("get of a %d-byte member: %d archive bytes in %d requests; its span is %d bytes (archive %d bytes)",
-		m.Header.Size, fetched, after.Requests-before.Requests, need, len(gz))
+		m.Header.Size, fetched, requests, need, len(gz))
 	// Block alignment on both sides, and the read-ahead (8 blocks).
 	if slack := int64(10 * 16 << 10); fetched > need+slack {
 		t.Errorf("get fetched %d bytes, more than the span (%d) and %d of slack", fetched, need, slack)
@@ -365,3 +371,41 @@ func TestPruneCache(t *testing.T) {
 }
 
 var _ = context.Background
+
+// TestOpenRemote_Plain reads a plain tar over HTTP: the build streams it
+// once, members are read at their offsets through ranged reads, and a
+// member's read fetches little more than its own bytes.
+func TestOpenRemote_Plain(t *testing.T) {
+	var warn []string
+	opts := remoteOptions(t, &warn)
+	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 3, SmallFiles: 30, BigFiles: 2, BigSize: 300 << 10})
+	tarBytes := testarchive.Tar(t, entries, tar.FormatPAX)
+	f := newFiles(t)
+	url := f.put("shard-000.tar", tarBytes)
+
+	a, err := Open(t.Context(), url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := a.Stats(); st.BytesFetched != int64(len(tarBytes)) {
+		t.Errorf("build fetched %d bytes of a %d-byte archive, want each byte once", st.BytesFetched, len(tarBytes))
+	}
+	if c := a.Info().Compression; c != None {
+		t.Errorf("compression %q, want none", c)
+	}
+	checkAllMembers(t, a, entries)
+	a.Close()
+
+	a = mustOpen(t, url, opts)
+	m, fetched, requests := readBigMember(t, a)
+	need := m.DataEnd - m.HeaderOffset
+	t.Logf("get of a %d-byte member: %d archive bytes in %d requests", m.Header.Size, fetched, requests)
+	// Block alignment on both sides, and the buffer past the end.
+	if slack := int64(2*16<<10 + plainBufSize); fetched < need || fetched > need+slack {
+		t.Errorf("get of a %d-byte member fetched %d bytes, want %d to %d", m.Header.Size, fetched, need, need+slack)
+	}
+	problems, err := a.Verify(t.Context(), nil)
+	if err != nil || len(problems) != 0 {
+		t.Errorf("Verify: %v, %v", problems, err)
+	}
+}

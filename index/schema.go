@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the index schema described in doc.go.
 // An index of another version is rebuilt.
-const FormatVersion = 2
+const FormatVersion = 3
 
 // Bucket and key names.
 var (
@@ -56,6 +56,7 @@ type Info struct {
 	IndexPath        string        `json:"index"`
 	IndexSize        int64         `json:"index_size"`
 	ArchiveSize      int64         `json:"archive_size"`
+	Compression      Compression   `json:"compression"` // how the archive stores its tar stream: "gzip" or "none"
 	UncompressedSize int64         `json:"uncompressed_size"`
 	GzipMembers      int64         `json:"gzip_members"`
 	Checkpoints      int64         `json:"checkpoints"`

@@ -11,7 +11,7 @@ import (
 	"github.com/tarx-dev/tarx/gzseek"
 )
 
-// Scan reads a gzip archive from r, which need not be seekable (standard
+// Scan reads an archive (plain tar or tar.gz) from r, which need not be seekable (standard
 // input), calling opts.OnMember for every member. If indexPath is
 // set, the index is written there too, so that the file the stream came
 // from can later be opened with it (its identity is computed from the
@@ -39,7 +39,7 @@ func Scan(ctx context.Context, r io.Reader, indexPath string, opts BuildOptions)
 			}
 			return nil
 		})
-		return Info{UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n, Warnings: res.warnings}, err
+		return Info{Compression: res.compression, UncompressedSize: res.out, GzipMembers: res.gzipMembers, TarEnd: res.tarEnd, ArchiveSize: id.n, Warnings: res.warnings}, err
 	}
 	dir := filepath.Dir(indexPath)
 	tmp, err := os.CreateTemp(dir, filepath.Base(indexPath)+".tmp-*")

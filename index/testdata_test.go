@@ -9,16 +9,16 @@ import (
 	"github.com/tarx-dev/tarx/internal/testarchive"
 )
 
-// TestOpen_Fixtures indexes the repository's testdata archives and checks
-// every member against archive/tar's reading of the same stream: header,
-// and contents read back through the index.
+// TestOpen_Fixtures indexes the repository's testdata archives and their
+// plain tar twins and checks every member against archive/tar's reading of
+// the same stream: header, and contents read back through the index.
 func TestOpen_Fixtures(t *testing.T) {
-	for _, fx := range testarchive.Fixtures(t) {
+	for _, fx := range testarchive.AllFixtures(t) {
 		t.Run(fx.Name, func(t *testing.T) {
 			a := mustOpen(t, writeArchive(t, fx.Data), Options{BuildOptions: BuildOptions{Span: 16 << 10}})
 			defer a.Close()
 			ms := members(t, a)
-			tr := tar.NewReader(testarchive.Gunzip(t, fx.Data))
+			tr := tar.NewReader(testarchive.TarStream(t, fx.Data))
 			i := 0
 			for ; ; i++ {
 				hdr, err := tr.Next()

@@ -58,6 +58,9 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 		return problems, err
 	}
 	problems = append(problems, leftovers...)
+	if res.compression != a.info.Compression {
+		add("compression %s, index says %s", res.compression, a.info.Compression)
+	}
 	if res.out != a.info.UncompressedSize {
 		add("decompressed size %d, index says %d", res.out, a.info.UncompressedSize)
 	}

@@ -98,8 +98,8 @@ func compareWithTar(t *testing.T, p string, gz []byte) {
 
 // TestMount_AgainstTar mounts the archives of the extraction tests (every
 // producer, every entry type, sparse files, hard links, duplicates, long
-// and unicode names) and the testdata archives, and compares each mount
-// with GNU tar's extraction.
+// and unicode names) and the testdata archives with their plain tar
+// twins, and compares each mount with GNU tar's extraction.
 func TestMount_AgainstTar(t *testing.T) {
 	fuseUsable(t)
 	for i, c := range testarchive.Corpus() {
@@ -111,7 +111,7 @@ func TestMount_AgainstTar(t *testing.T) {
 			compareWithTar(t, testarchive.WriteArchive(t, gz), gz)
 		})
 	}
-	for _, f := range testarchive.Fixtures(t) {
+	for _, f := range testarchive.AllFixtures(t) {
 		t.Run(f.Name, func(t *testing.T) {
 			compareWithTar(t, testarchive.WriteArchive(t, f.Data), f.Data)
 		})

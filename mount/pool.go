@@ -44,8 +44,9 @@ type span struct {
 }
 
 func newPool(a *index.Archive, n int) *pool {
-	// Reading forward up to a span costs at most what a resume costs.
-	p := &pool{a: a, max: n, ahead: a.Info().Span}
+	// Reading forward up to ReadAhead costs at most what opening the
+	// stream again costs (a resume, for gzip).
+	p := &pool{a: a, max: n, ahead: a.ReadAhead()}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }

@@ -53,4 +53,7 @@ gzip -9 -n -c "$work/bsdtar.tar" > "$out/bsdtar-gzip9.tar.gz"
 # Two gzip members back to back: the tar split at an arbitrary byte.
 head -c 100000 "$work/gnu.tar" | gzip -n -c > "$out/gnu-concat.tar.gz"
 tail -c +100001 "$work/gnu.tar" | gzip -n -c >> "$out/gnu-concat.tar.gz"
+# The plain tar twins of these archives (gnu.tar, pax.tar, ustar.tar,
+# bsdtar.tar) are not written here: testarchive.PlainFixtures gunzips the
+# archives above at test time, which gives the same bytes.
 ls -l "$out"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tarx-dev/tarx/index"
 	"github.com/urfave/cli/v2"
 )
 
@@ -14,8 +15,9 @@ func infoCommand() *cli.Command {
 		Name:      "info",
 		Usage:     "describe an archive and its index",
 		ArgsUsage: "ARCHIVE",
-		Description: "Prints where the index is, its size, the archive's sizes, gzip members,\n" +
-			"checkpoints, tar members, span, and when and how fast the index was built.\n\n" +
+		Description: "Prints where the index is, its size, the archive's sizes, its compression\n" +
+			"(gzip, or none for a plain tar), gzip members, checkpoints, tar members, span,\n" +
+			"and when and how fast the index was built.\n\n" +
 			"Example:\n   tarx info big.tar.gz",
 		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print one JSON object"}},
 		Action: action(infoOptionsFrom, runInfo),
@@ -60,9 +62,16 @@ func runInfo(ctx context.Context, o infoOptions) error {
 	fmt.Fprintf(w, "archive:           %s\n", info.Archive)
 	fmt.Fprintf(w, "archive size:      %d (%s)\n", info.ArchiveSize, humanBytes(info.ArchiveSize))
 	fmt.Fprintf(w, "uncompressed size: %d (%s)\n", info.UncompressedSize, humanBytes(info.UncompressedSize))
-	fmt.Fprintf(w, "gzip members:      %d\n", info.GzipMembers)
-	fmt.Fprintf(w, "tar members:       %d\n", info.Members)
-	fmt.Fprintf(w, "checkpoints:       %d (span %s, windows %s)\n", info.Checkpoints, humanBytes(info.Span), humanBytes(info.WindowBytes))
+	if info.Compression == index.None {
+		fmt.Fprintf(w, "compression:       none (plain tar, read at member offsets)\n")
+		fmt.Fprintf(w, "tar members:       %d\n", info.Members)
+		fmt.Fprintf(w, "spans:             %s each, for extraction's workers\n", humanBytes(info.Span))
+	} else {
+		fmt.Fprintf(w, "compression:       %s\n", info.Compression)
+		fmt.Fprintf(w, "gzip members:      %d\n", info.GzipMembers)
+		fmt.Fprintf(w, "tar members:       %d\n", info.Members)
+		fmt.Fprintf(w, "checkpoints:       %d (span %s, windows %s)\n", info.Checkpoints, humanBytes(info.Span), humanBytes(info.WindowBytes))
+	}
 	fmt.Fprintf(w, "index:             %s\n", info.IndexPath)
 	fmt.Fprintf(w, "index size:        %d (%s, %.2f%% of the archive)\n", info.IndexSize, humanBytes(info.IndexSize), ratio(info.IndexSize))
 	fmt.Fprintf(w, "built:             %s by tarx %s in %s (%.0f MiB/s)\n",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/tarx-dev/tarx/index"
 	"github.com/urfave/cli/v2"
 )
 
@@ -38,6 +39,7 @@ type verifyReport struct {
 	Archive     string   `json:"archive"`
 	Index       string   `json:"index"`
 	OK          bool     `json:"ok"`
+	Compression string   `json:"compression"`
 	Members     int64    `json:"members"`
 	GzipMembers int64    `json:"gzip_members"`
 	Checkpoints int64    `json:"checkpoints"`
@@ -67,6 +69,7 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	}
 	info := a.Info()
 	rep.Index, rep.Members, rep.GzipMembers, rep.Checkpoints = info.IndexPath, info.Members, info.GzipMembers, info.Checkpoints
+	rep.Compression = string(info.Compression)
 	rep.OK = len(rep.Problems) == 0
 	if o.json {
 		b, _ := json.Marshal(rep)
@@ -78,7 +81,11 @@ func runVerify(ctx context.Context, o verifyOptions) error {
 	if !rep.OK {
 		return &exitError{code: 1}
 	}
-	if !o.json {
+	switch {
+	case o.json:
+	case info.Compression == index.None:
+		fmt.Fprintf(o.stdout, "%s: OK: %d members verified (plain tar)\n", o.name, info.Members)
+	default:
 		fmt.Fprintf(o.stdout, "%s: OK: %d members, %d gzip members, %d checkpoints verified\n",
 			o.name, info.Members, info.GzipMembers, info.Checkpoints)
 	}

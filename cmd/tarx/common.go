@@ -125,10 +125,9 @@ func (o commonOptions) buildOptions() index.BuildOptions {
 // warn prints a notice on stderr.
 func (o commonOptions) warn(msg string) { fmt.Fprintf(o.stderr, "tarx: %s\n", msg) }
 
-// errorf returns an error about the archive (naming its format if it is
-// one tarx does not read).
+// errorf returns an error about the archive.
 func (o commonOptions) errorf(err error) error {
-	return fmt.Errorf("%s: %w", o.name, nameFormat(o.archive, err))
+	return fmt.Errorf("%s: %w", o.name, err)
 }
 
 // openArchive opens the archive with its index, building the index if

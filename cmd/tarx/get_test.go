@@ -87,7 +87,13 @@ func pathsUnder(t *testing.T, root string) []string {
 
 func TestGet(t *testing.T) {
 	gz, contents := getArchive(t)
-	a := indexedArchive(t, gz)
+	for _, k := range bothCompressions(t, gz) {
+		t.Run(k.name, func(t *testing.T) { testGet(t, k.data, contents) })
+	}
+}
+
+func testGet(t *testing.T, archive []byte, contents map[string][]byte) {
+	a := indexedArchive(t, archive)
 	if n := checkpointsInside(t, a, "big.bin"); n < 8 {
 		t.Fatalf("only %d checkpoints inside big.bin", n)
 	}
@@ -184,7 +190,13 @@ func TestGet(t *testing.T) {
 
 func TestGet_ToStdout(t *testing.T) {
 	gz, contents := getArchive(t)
-	a := indexedArchive(t, gz)
+	for _, k := range bothCompressions(t, gz) {
+		t.Run(k.name, func(t *testing.T) { testGetToStdout(t, k.data, contents) })
+	}
+}
+
+func testGetToStdout(t *testing.T, archive []byte, contents map[string][]byte) {
+	a := indexedArchive(t, archive)
 	cat := func(names ...string) string {
 		var b []byte
 		for _, n := range names {

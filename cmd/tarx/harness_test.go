@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -291,13 +292,32 @@ func writeArchive(t *testing.T, name string, gz []byte) string {
 	return p
 }
 
-// indexedArchive writes gz to a file and indexes it with checkpoints every
-// 64 KiB, so that big members span many of them.
+// indexedArchive writes gz (or a plain tar: tarx tells them apart by
+// content, whatever the name) to a file and indexes it with checkpoints
+// (spans, for a plain tar) every 64 KiB, so that big members span many
+// of them.
 func indexedArchive(t *testing.T, gz []byte) string {
 	t.Helper()
 	a := writeArchive(t, "archive.tar.gz", gz)
 	mustRun(t, "index", a, "--span", "64K")
 	return a
+}
+
+// compressed is one way of storing the same tar stream, for tests that
+// every command reads alike.
+type compressed struct {
+	name string // "tar.gz" or "tar"
+	data []byte
+}
+
+// bothCompressions returns the tar.gz gz and its plain tar twin.
+func bothCompressions(t *testing.T, gz []byte) []compressed {
+	t.Helper()
+	plain, err := io.ReadAll(testarchive.Gunzip(t, gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []compressed{{"tar.gz", gz}, {"tar", plain}}
 }
 
 // regEntry, symlinkEntry and hardlinkEntry are shorthands for testarchive

@@ -140,3 +140,15 @@ func (b *block) decode(h *tar.Header) error {
 	}
 	return err
 }
+
+// IsHeader reports whether b starts with a block that GNU tar takes for
+// the start of a tar stream: a header whose checksum is right, or a zero
+// block (an empty archive). It is how a plain tar file is told from other
+// data by content.
+func IsHeader(b []byte) bool {
+	if len(b) < blockSize {
+		return false
+	}
+	blk := (*block)(b[:blockSize])
+	return blk.isZero() || blk.checksum() == nil
+}

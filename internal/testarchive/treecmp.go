@@ -182,9 +182,9 @@ func unixTime(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC
 
 // CompareTrees reports every difference between the trees under ref
 // and got, extracted from the tar.gz gz.
-func CompareTrees(t testing.TB, gz []byte, ref, got string) {
+func CompareTrees(t testing.TB, archive []byte, ref, got string) {
 	t.Helper()
-	diffs := DiffTrees(Snapshot(t, ref), Snapshot(t, got), DirTimes(t, gz))
+	diffs := DiffTrees(Snapshot(t, ref), Snapshot(t, got), DirTimes(t, archive))
 	for _, d := range diffs {
 		t.Error(d)
 	}
@@ -198,11 +198,11 @@ func CompareTrees(t testing.TB, gz []byte, ref, got string) {
 const AnyTime = -1 << 63
 
 // DirTimes returns the mtime of the last member of each directory name
-// of the tar.gz gz, by name as extracted, and AnyTime for directories
-// that only the names of other members imply.
-func DirTimes(t testing.TB, gz []byte) map[string]int64 {
+// of the archive (a tar.gz or a plain tar), by name as extracted, and
+// AnyTime for directories that only the names of other members imply.
+func DirTimes(t testing.TB, archive []byte) map[string]int64 {
 	t.Helper()
-	return DirTimesOf(t, Gunzip(t, gz))
+	return DirTimesOf(t, TarStream(t, archive))
 }
 
 // DirTimesOf is DirTimes of the tar stream r.
@@ -232,9 +232,10 @@ func DirTimesOf(t testing.TB, r io.Reader) map[string]int64 {
 	}
 }
 
-// GNUTarExtract extracts the gzip archive at archive into dir with GNU tar, as
-// the current user, with the further tar options opts, and fails the test
-// if tar fails.
+// GNUTarExtract extracts the archive at archive (a tar.gz or a plain tar:
+// GNU tar tells them apart by content) into dir with GNU tar, as the
+// current user, with the further tar options opts, and fails the test if
+// tar fails.
 func GNUTarExtract(t testing.TB, archive, dir string, opts ...string) {
 	t.Helper()
 	out, err := exec.Command("tar", "--version").Output()
@@ -244,12 +245,23 @@ func GNUTarExtract(t testing.TB, archive, dir string, opts ...string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("tar", append([]string{"-xzf", archive, "-C", dir}, opts...)...)
+	cmd := exec.Command("tar", append([]string{"-xf", archive, "-C", dir}, opts...)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("tar -xzf %s -C %s: %v\n%s", archive, dir, err, out)
+		t.Fatalf("tar -xf %s -C %s: %v\n%s", archive, dir, err, out)
 	}
 }
 
+// TarStream returns the tar stream of archive: gunzipped if it is gzip
+// data, else archive itself (a plain tar).
+func TarStream(t testing.TB, archive []byte) io.Reader {
+	t.Helper()
+	if bytes.HasPrefix(archive, []byte{0x1f, 0x8b}) {
+		return Gunzip(t, archive)
+	}
+	return bytes.NewReader(archive)
+}
+
+// Gunzip returns a reader of the gzip data gz.
 func Gunzip(t testing.TB, gz []byte) io.Reader {
 	t.Helper()
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
