@@ -86,7 +86,11 @@ func runPlan(ctx context.Context, o planOptions) error {
 	tw.Flush()
 	fmt.Fprintf(out, "%d members in shards (%d bytes), %d directories and links for --finish; balance %.3f (largest shard over the mean); plan %s\n",
 		p.Members, p.Bytes, p.Finish, p.Balance(), p.Digest)
-	if cps := a.Info().Checkpoints; int64(o.shards)*8 > cps {
+	cps := 0
+	for _, s := range p.Shards {
+		cps += s.Checkpoints
+	}
+	if o.shards*8 > cps {
 		// Shards are runs of whole spans: a few spans each balance coarsely.
 		fmt.Fprintf(out, "%d shards over %d checkpoints: for a finer balance, index with a smaller span (tarx index --force --span 1M)\n", o.shards, cps)
 	}
