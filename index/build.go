@@ -184,6 +184,12 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- []Member, onMember 
 			return ctx.Err()
 		}
 	}
+	// The members before an error are handed on first, as they would be
+	// one at a time: verify reports what differs in them.
+	fail := func(err error, where string) (int64, error) {
+		send()
+		return 0, tarError(ctx, err, where)
+	}
 	for {
 		hdrOff := r.n
 		e, err := tr.Next()
@@ -191,7 +197,7 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- []Member, onMember 
 			return r.n, send()
 		}
 		if err != nil {
-			return 0, tarError(ctx, err, fmt.Sprintf("entry at offset %d", hdrOff))
+			return fail(err, fmt.Sprintf("entry at offset %d", hdrOff))
 		}
 		hdr := &e.Header
 		m := Member{Seq: seq, Header: *hdr, HeaderOffset: e.HeaderOffset, DataOffset: e.DataOffset,
@@ -200,11 +206,11 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- []Member, onMember 
 		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
 			if err := onMember(&m, data); err != nil {
-				return 0, tarError(ctx, err, hdr.Name)
+				return fail(err, hdr.Name)
 			}
 		}
 		if _, err := io.Copy(io.Discard, data); err != nil {
-			return 0, tarError(ctx, err, hdr.Name)
+			return fail(err, hdr.Name)
 		}
 		m.CRC = crc.Sum32()
 		seq++
