@@ -26,10 +26,19 @@
 // directories, links, the metadata of shared files — after every shard
 // has recorded itself under the destination.
 //
+// Creating a file costs what GNU tar's costs: a dirCache keeps the parent
+// directories open (a missing one is opened from its cached parent with
+// openat(O_DIRECTORY|O_NOFOLLOW), and through the os.Root only for a
+// symbolic link, which the root follows only if it stays inside), files are
+// written by descriptor, created with their final mode when the umask allows
+// it, and chowned only when the owner they got is not the right one: openat,
+// pwrite, utimensat and close per small file.
+//
 // The system calls the Writer needs beyond os.Root (creating a name in an
 // open directory without following a link, device nodes, FIFOs, the times
 // and owners of symbolic links) are in sys_unix.go and sys_windows.go, one
-// small function each. What a system cannot do fails per member with
+// small function each; Windows opens directories through the os.Root and
+// writes through os.File. What a system cannot do fails per member with
 // ErrUnsupported: FIFOs and device nodes on macOS and Windows, owners on
 // Windows.
 package extract

@@ -83,7 +83,7 @@ func (w *Writer) createFile(seq int64, auto bool, hdr *tar.Header, pieces int) (
 	if !ok {
 		return f, nil
 	}
-	of, err := w.create(name, hdr.Name)
+	of, err := w.create(name, hdr)
 	if err != nil {
 		w.end(name, n, kindNone, nil, "")
 		return nil, err
@@ -164,7 +164,7 @@ func (f *File) finish() error {
 	if err := f.of.f.Truncate(f.hdr.Size); err != nil {
 		errs = append(errs, memberErr(f.hdr.Name, "cannot truncate", err))
 	}
-	if err := withFD(f.of.f, func(fd int) error { return w.applyFD(fd, &f.hdr) }); err != nil {
+	if err := w.applyFile(f.of, &f.hdr); err != nil {
 		errs = append(errs, err)
 	}
 	if err := w.release(f.of, false); err != nil {

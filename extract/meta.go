@@ -75,16 +75,29 @@ func (w *Writer) lookupID(name string, group bool) (int, bool) {
 // file or directory fd, in that order (chown clears setuid bits, so it must
 // come first). All failures are returned, joined.
 func (w *Writer) applyFD(fd int, hdr *tar.Header) error {
+	return w.applyFDSkipping(fd, hdr, false, false)
+}
+
+// applyFile sets the metadata of the regular file of as applyFD does,
+// leaving out the owner or mode when the file got them when created.
+func (w *Writer) applyFile(of *openFile, hdr *tar.Header) error {
+	return of.f.control(func(fd int) error { return w.applyFDSkipping(fd, hdr, of.ownerSet, of.modeSet) })
+}
+
+// applyFDSkipping is applyFD, without the owner when ownerSet and without
+// the mode when modeSet.
+func (w *Writer) applyFDSkipping(fd int, hdr *tar.Header, ownerSet, modeSet bool) error {
 	var errs []error
-	if w.opts.SameOwner {
+	if w.opts.SameOwner && !ownerSet {
 		uid, gid := w.owner(hdr)
 		if err := fchown(fd, uid, gid); err != nil {
 			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change ownership to uid %d, gid %d", uid, gid), err))
 		}
 	}
-	m := w.mode(hdr)
-	if err := fchmod(fd, m); err != nil {
-		errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
+	if m := w.mode(hdr); !modeSet {
+		if err := fchmod(fd, m); err != nil {
+			errs = append(errs, memberErr(hdr.Name, fmt.Sprintf("cannot change mode to %04o", m), err))
+		}
 	}
 	if w.opts.Touch {
 		return errors.Join(errs...)

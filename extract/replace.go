@@ -22,7 +22,12 @@ const (
 type openFile struct {
 	name   string // name in the root
 	member string // member name in the archive
-	f      *os.File
+	f      *outFile
+
+	// What the file got when created, so that setting its metadata can
+	// leave out the calls that would change nothing.
+	modeSet  bool // its mode is already the member's
+	ownerSet bool // its owner is already the one SameOwner gives it
 }
 
 // writeDir creates a directory, or keeps an existing one; its metadata is set
@@ -39,8 +44,8 @@ func (w *Writer) writeDir(seq int64, auto bool, name string, hdr *tar.Header) er
 	// mode.
 	perm := fs.FileMode(w.mode(hdr)&0o777 | 0o700)
 	err = w.retryDir(name, func() error {
-		return w.inCachedParent(name, func(dirfd int, base string) error {
-			if err := mkdirAt(dirfd, base, uint32(perm)); err != nil {
+		return w.inCachedParent(name, func(dir *dirHandle, base string) error {
+			if err := mkdirAt(dir.fd, base, uint32(perm)); err != nil {
 				return &fs.PathError{Op: "mkdir", Path: name, Err: err}
 			}
 			return nil
@@ -62,6 +67,8 @@ func (w *Writer) writeSpecial(seq int64, auto bool, name string, hdr *tar.Header
 	k := kindNone
 	defer func() { w.end(name, n, k, nil, "") }()
 	var metaErr error
+	// retryAt may remove an empty directory whose handle is cached.
+	w.dirs.forget(name)
 	err = w.inParent(name, true, func(dirfd int, base string) error {
 		err := retryAt(dirfd, base, func() error {
 			return mknodAt(dirfd, base, hdr.Typeflag, hdr.Devmajor, hdr.Devminor, filePerm)
@@ -79,35 +86,53 @@ func (w *Writer) writeSpecial(seq int64, auto bool, name string, hdr *tar.Header
 	return metaErr
 }
 
-// create creates the regular file name, replacing what is there, and
-// registers it as being written.
-func (w *Writer) create(name, member string) (*openFile, error) {
+// create creates the regular file name for the member hdr, replacing what
+// is there, and registers it as being written. The file is created with the
+// member's mode when the umask leaves that mode whole and it has no setuid,
+// setgid or sticky bit, and with filePerm otherwise, until its mode is set.
+func (w *Writer) create(name string, hdr *tar.Header) (*openFile, error) {
 	w.life.RLock()
 	defer w.life.RUnlock()
 	if w.closed {
-		return nil, &MemberError{Member: member, Err: ErrClosed}
+		return nil, &MemberError{Member: hdr.Name, Err: ErrClosed}
 	}
-	var f *os.File
+	of := &openFile{name: name, member: hdr.Name}
+	perm := uint32(filePerm)
+	if m := w.mode(hdr); createSetsMode && m&^0o777 == 0 && m&w.procUmask == 0 {
+		perm, of.modeSet = m, true
+	}
 	err := w.retry(name, func() error {
-		return w.inCachedParent(name, func(dirfd int, base string) error {
+		return w.inCachedParent(name, func(dir *dirHandle, base string) error {
 			// O_EXCL: an existing entry, a symbolic link included, is
 			// never opened; retry removes it first.
-			fd, err := createAt(dirfd, base, filePerm)
+			fd, err := createAt(dir.fd, base, perm)
 			if err != nil {
 				return &fs.PathError{Op: "open", Path: name, Err: err}
 			}
-			f = os.NewFile(uintptr(fd), name)
+			of.f = newOutFile(fd, name)
+			of.ownerSet = w.ownerOfNew(dir, hdr)
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, memberErr(member, "cannot open", err)
+		return nil, memberErr(hdr.Name, "cannot open", err)
 	}
-	of := &openFile{name: name, member: member, f: f}
 	w.mu.Lock()
 	w.inflight[of] = struct{}{}
 	w.mu.Unlock()
 	return of, nil
+}
+
+// ownerOfNew reports whether a file just created in dir has the owner that
+// SameOwner gives the member hdr: the Writer's own user, and its own group
+// when that is also dir's (a new file gets one or the other, depending on
+// the system, the mount and the setgid bit of dir).
+func (w *Writer) ownerOfNew(dir *dirHandle, hdr *tar.Header) bool {
+	if !w.opts.SameOwner || dir.gid < 0 {
+		return false
+	}
+	uid, gid := w.owner(hdr)
+	return uid == w.fsuid && gid == w.fsgid && gid == dir.gid
 }
 
 // release closes of and ends its registration. With remove, or if Abort took
@@ -136,12 +161,10 @@ func (w *Writer) release(of *openFile, remove bool) error {
 // to it. Its inode is read only now, from the open file: the files that
 // succeed cost no fstat.
 func (w *Writer) discardFile(of *openFile) {
-	fi, err := of.f.Stat()
+	lfi, err := w.root.Lstat(of.name)
+	same := err == nil && of.f.sameFile(lfi)
 	of.f.Close()
-	if err != nil {
-		return
-	}
-	if lfi, err := w.root.Lstat(of.name); err == nil && os.SameFile(lfi, fi) {
+	if same {
 		w.root.Remove(of.name)
 	}
 }
@@ -171,7 +194,7 @@ func (w *Writer) retry(name string, op func() error) error {
 			return nil
 		case errors.Is(err, fs.ErrExist):
 			// What is removed may be a directory with cached handles.
-			w.dirs.drop()
+			w.dirs.forget(name)
 			if rerr := w.root.Remove(name); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
 				return fmt.Errorf("cannot remove existing entry: %w", rerr)
 			}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 )
 
 // Sizes for writing the contents of regular files.
@@ -23,7 +22,7 @@ func (w *Writer) writeFile(seq int64, auto bool, name string, hdr *tar.Header, r
 	k := kindNone
 	defer func() { w.end(name, n, k, nil, "") }()
 
-	of, err := w.create(name, hdr.Name)
+	of, err := w.create(name, hdr)
 	if err != nil {
 		return err
 	}
@@ -32,7 +31,7 @@ func (w *Writer) writeFile(seq int64, auto bool, name string, hdr *tar.Header, r
 		return err
 	}
 	var errs []error
-	if err := withFD(of.f, func(fd int) error { return w.applyFD(fd, hdr) }); err != nil {
+	if err := w.applyFile(of, hdr); err != nil {
 		errs = append(errs, err)
 	}
 	if err := w.release(of, false); err != nil {
@@ -101,7 +100,7 @@ func (w *Writer) fill(of *openFile, size int64, r io.Reader) error {
 // writeSparse writes p at off in a file that reads as zeros where nothing was
 // written, skipping the zero bytes of p in runs aligned to blockSize, so that
 // whole zero blocks become holes. It returns how many bytes of p are on disk.
-func (w *Writer) writeSparse(f *os.File, p []byte, off int64) (int, error) {
+func (w *Writer) writeSparse(f *outFile, p []byte, off int64) (int, error) {
 	i := 0
 	for i < len(p) {
 		end := min(len(p), i+blockSize-int((off+int64(i))%blockSize))

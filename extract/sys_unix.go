@@ -4,6 +4,10 @@ package extract
 
 import (
 	"archive/tar"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -16,9 +20,16 @@ import (
 // oDirectory is the flag that makes opening anything but a directory fail.
 const oDirectory = unix.O_DIRECTORY
 
-// umask returns the process umask. There is no way to read it without
-// setting it, so it is set and set back.
+// createSetsMode says that a file gets the mode it is created with, less
+// the umask.
+const createSetsMode = true
+
+// umask returns the process umask: from /proc on Linux, else (and on
+// kernels before 4.7) by setting it and setting it back.
 func umask() uint32 {
+	if m, ok := procUmask(); ok {
+		return m
+	}
 	old := unix.Umask(0)
 	unix.Umask(old)
 	return uint32(old)
@@ -48,6 +59,103 @@ func openDirAt(dirfd int, base string) (int, error) {
 		return err
 	})
 	return fd, err
+}
+
+// openSubdirAt opens the directory base in dirfd for the directory cache,
+// failing if base is anything but a directory (a symbolic link included).
+func openSubdirAt(dirfd int, base string) (int, error) { return openDirAt(dirfd, base) }
+
+// dirGroup returns the group of the open directory fd, or -1.
+func dirGroup(fd int) int {
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Fstat(fd, &st) }); err != nil {
+		return -1
+	}
+	return int(st.Gid)
+}
+
+// outFile is a regular file being written, held by its descriptor: an
+// os.File would cost an fcntl per file to make and a trip through the
+// poller's locks per call. Calls hold mu shared and Close holds it
+// exclusively, so the descriptor is never closed, and its number reused for
+// another file, while a write to it is in progress.
+type outFile struct {
+	name string
+	mu   sync.RWMutex
+	fd   int // -1 once closed
+}
+
+// newOutFile takes over the descriptor fd of the file name.
+func newOutFile(fd int, name string) *outFile { return &outFile{name: name, fd: fd} }
+
+// WriteAt writes all of p at offset off.
+func (f *outFile) WriteAt(p []byte, off int64) (int, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.fd < 0 {
+		return 0, &fs.PathError{Op: "write", Path: f.name, Err: os.ErrClosed}
+	}
+	n := 0
+	for n < len(p) {
+		k, err := unix.Pwrite(f.fd, p[n:], off+int64(n))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return n, &fs.PathError{Op: "write", Path: f.name, Err: err}
+		case k == 0:
+			return n, &fs.PathError{Op: "write", Path: f.name, Err: io.ErrShortWrite}
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// Truncate sets the size of the file.
+func (f *outFile) Truncate(size int64) error {
+	return f.control(func(fd int) error {
+		if err := ignoringEINTR(func() error { return unix.Ftruncate(fd, size) }); err != nil {
+			return &fs.PathError{Op: "truncate", Path: f.name, Err: err}
+		}
+		return nil
+	})
+}
+
+// control calls fn with the descriptor, which stays open meanwhile.
+func (f *outFile) control(fn func(fd int) error) error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.fd < 0 {
+		return &fs.PathError{Op: "control", Path: f.name, Err: os.ErrClosed}
+	}
+	return fn(f.fd)
+}
+
+// sameFile reports whether fi describes the open file.
+func (f *outFile) sameFile(fi fs.FileInfo) bool {
+	ls, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return false
+	}
+	var st unix.Stat_t
+	err := f.control(func(fd int) error { return unix.Fstat(fd, &st) })
+	return err == nil && uint64(st.Dev) == uint64(ls.Dev) && uint64(st.Ino) == uint64(ls.Ino)
+}
+
+// Close closes the file. A close interrupted by a signal is not retried:
+// the descriptor is gone either way on Linux and the BSDs.
+func (f *outFile) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fd < 0 {
+		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
+	}
+	err := unix.Close(f.fd)
+	f.fd = -1
+	if err != nil && err != unix.EINTR {
+		return &fs.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
 }
 
 // closeFD closes a descriptor from openDirAt.

@@ -3,6 +3,7 @@ package extract
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +27,41 @@ const oDirectory = 0
 
 // umask: Windows has none.
 func umask() uint32 { return 0 }
+
+// createSetsMode: the mode of a new file is set by fchmod (the read-only
+// attribute) on Windows.
+const createSetsMode = false
+
+// openSubdirAt: the directory cache opens directories through the os.Root
+// on Windows, which knows its reparse points.
+func openSubdirAt(dirfd int, base string) (int, error) { return 0, errors.ErrUnsupported }
+
+// dirGroup: Windows directories have no group.
+func dirGroup(fd int) int { return -1 }
+
+// outFile is a regular file being written; on Windows an os.File.
+type outFile struct{ f *os.File }
+
+// newOutFile takes over the handle fd of the file name.
+func newOutFile(fd int, name string) *outFile { return &outFile{os.NewFile(uintptr(fd), name)} }
+
+// WriteAt writes all of p at offset off.
+func (f *outFile) WriteAt(p []byte, off int64) (int, error) { return f.f.WriteAt(p, off) }
+
+// Truncate sets the size of the file.
+func (f *outFile) Truncate(size int64) error { return f.f.Truncate(size) }
+
+// control calls fn with the handle, which stays open meanwhile.
+func (f *outFile) control(fn func(fd int) error) error { return withFD(f.f, fn) }
+
+// sameFile reports whether fi describes the open file.
+func (f *outFile) sameFile(fi fs.FileInfo) bool {
+	ofi, err := f.f.Stat()
+	return err == nil && os.SameFile(ofi, fi)
+}
+
+// Close closes the file.
+func (f *outFile) Close() error { return f.f.Close() }
 
 // ntCreate opens or creates base relative to the directory handle dirfd.
 func ntCreate(dirfd int, base string, access, disposition, options uint32) (windows.Handle, error) {

@@ -102,8 +102,13 @@ type Writer struct {
 	opts  WriterOptions
 	euid  int    // effective uid when created; tests may change it
 	umask uint32 // process umask when not root
-	zero  []byte // a block of zeros, never written
-	bufs  sync.Pool
+	// procUmask is the process umask, which the system applies to the
+	// modes of files the Writer creates; fsuid and fsgid are the owner
+	// they get (-1 where there is no such thing).
+	procUmask    uint32
+	fsuid, fsgid int
+	zero         []byte // a block of zeros, never written
+	bufs         sync.Pool
 
 	contOnce sync.Once // GNU tar's notice on the first contiguous file
 
@@ -155,8 +160,9 @@ func NewWriter(dir string, opts WriterOptions) (*Writer, error) {
 		groups:   make(map[string]int),
 	}
 	w.bufs.New = func() any { b := make([]byte, bufSize); return &b }
+	w.procUmask, w.fsuid, w.fsgid = umask(), os.Geteuid(), os.Getegid()
 	if w.euid != 0 || opts.Permissions == UmaskPermissions {
-		w.umask = umask()
+		w.umask = w.procUmask
 	}
 	return w, nil
 }

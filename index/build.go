@@ -50,7 +50,7 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	}
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
+		func(cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup) error {
 			sparse := sparseWindows(src, size, opts.SparseWindows)
 			info.SparseWindows = sparse != nil
 			return store(db, tb, cps, members, blocks, &info, sparse)
@@ -107,12 +107,17 @@ type passResult struct {
 	warnings    string // one a line
 }
 
+// memberBatch is how many members the tar parser hands on at once: one
+// channel operation per member cost a tenth of a build of small members.
+const memberBatch = 256
+
 // pass reads the archive r of the given size once: one goroutine decodes
 // it (inflating gzip, emitting checkpoints every span bytes; a plain tar
-// as it is); a second parses the tar stream and checksums members; sink
-// consumes both on a third. The compression is told from r's first bytes.
+// as it is); a second parses the tar stream and checksums members, sending
+// them in archive order in batches of up to memberBatch; sink consumes both
+// on a third. The compression is told from r's first bytes.
 func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions,
-	sink func(<-chan gzseek.Checkpoint, <-chan Member, <-chan blockGroup) error) (passResult, error) {
+	sink func(<-chan gzseek.Checkpoint, <-chan []Member, <-chan blockGroup) error) (passResult, error) {
 	var res passResult
 	br := bufio.NewReaderSize(r, 1<<20)
 	var err error
@@ -122,7 +127,7 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 	g, gctx := errgroup.WithContext(ctx)
 	p := newPipe(gctx, 8)
 	cps := make(chan gzseek.Checkpoint, 16)
-	members := make(chan Member, 1024)
+	members := make(chan []Member, 4)
 	var dec decoder
 	sums := newBlockSummer(gctx)
 
@@ -172,18 +177,37 @@ func pass(ctx context.Context, r io.Reader, size, span int64, opts *BuildOptions
 // parseTar reads the tar stream with tarfmt (as GNU tar reads it),
 // sending one Member per entry. GNU tar's warnings go to warn. It returns
 // the offset just past the end of the archive as GNU tar reads it.
-func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember func(*Member, io.Reader) error, warn func(string)) (int64, error) {
+func parseTar(ctx context.Context, r *pipeReader, out chan<- []Member, onMember func(*Member, io.Reader) error, warn func(string)) (int64, error) {
 	tr := tarReader{tarfmt.NewReader(r, tarfmt.Options{Warn: warn})}
 	crc := crc32.NewIEEE()
 	var seq int64
+	batch := make([]Member, 0, memberBatch)
+	send := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		select {
+		case out <- batch:
+			batch = make([]Member, 0, memberBatch)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	// The members before an error are handed on first, as they would be
+	// one at a time: verify reports what differs in them.
+	fail := func(err error, where string) (int64, error) {
+		send()
+		return 0, tarError(ctx, err, where)
+	}
 	for {
 		hdrOff := r.n
 		e, err := tr.Next()
 		if err == io.EOF {
-			return r.n, nil
+			return r.n, send()
 		}
 		if err != nil {
-			return 0, tarError(ctx, err, fmt.Sprintf("entry at offset %d", hdrOff))
+			return fail(err, fmt.Sprintf("entry at offset %d", hdrOff))
 		}
 		hdr := &e.Header
 		m := Member{Seq: seq, Header: *hdr, HeaderOffset: e.HeaderOffset, DataOffset: e.DataOffset,
@@ -192,18 +216,18 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- Member, onMember fu
 		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
 			if err := onMember(&m, data); err != nil {
-				return 0, tarError(ctx, err, hdr.Name)
+				return fail(err, hdr.Name)
 			}
 		}
 		if _, err := io.Copy(io.Discard, data); err != nil {
-			return 0, tarError(ctx, err, hdr.Name)
+			return fail(err, hdr.Name)
 		}
 		m.CRC = crc.Sum32()
 		seq++
-		select {
-		case out <- m:
-		case <-ctx.Done():
-			return 0, ctx.Err()
+		if batch = append(batch, m); len(batch) == memberBatch {
+			if err := send(); err != nil {
+				return 0, err
+			}
 		}
 	}
 }
@@ -274,7 +298,7 @@ func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint
 
 // store writes checkpoints, members and block sums into db as they
 // arrive, and the tree collected in tb at the end.
-func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error) error {
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -355,22 +379,25 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 			if err := maybeCommit(len(val)); err != nil {
 				return err
 			}
-		case m, ok := <-members:
+		case ms, ok := <-members:
 			if !ok {
 				members = nil
 				continue
 			}
-			if err := tb.add(&m); err != nil {
-				return err
-			}
-			if err := putLink(tx, &m); err != nil {
-				return err
-			}
-			cw.add(&m)
-			info.Members++
-			if cw.n == membersPerChunk {
-				if err := putChunk(); err != nil {
+			for i := range ms {
+				m := &ms[i]
+				if err := tb.add(m); err != nil {
 					return err
+				}
+				if err := putLink(tx, m); err != nil {
+					return err
+				}
+				cw.add(m)
+				info.Members++
+				if cw.n == membersPerChunk {
+					if err := putChunk(); err != nil {
+						return err
+					}
 				}
 			}
 		}
@@ -418,7 +445,9 @@ func (w *chunkWriter) finish() []byte {
 }
 
 // packer compresses the records of a member or tree chunk: an encoding
-// byte (chunkFlate), then deflate. The result is valid until the next call.
+// byte (chunkFlate), then deflate at its fastest level (the default level
+// cost an eighth of the build's CPU on archives of small members and saved
+// under 3% of the index). The result is valid until the next call.
 type packer struct {
 	out bytes.Buffer
 	fw  *flate.Writer
@@ -428,7 +457,7 @@ func (p *packer) pack(raw []byte) []byte {
 	p.out.Reset()
 	p.out.WriteByte(chunkFlate)
 	if p.fw == nil {
-		p.fw, _ = flate.NewWriter(&p.out, flate.DefaultCompression)
+		p.fw, _ = flate.NewWriter(&p.out, flate.BestSpeed)
 	} else {
 		p.fw.Reset(&p.out)
 	}

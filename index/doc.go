@@ -50,9 +50,10 @@
 //
 // Paths in the tree are member names cleaned by internal/tarname, as
 // extraction creates them; names it refuses (".." or NUL) are not in the
-// tree and Info.UnsafeNames counts them. A build collects the tree in a
-// scratch bbolt file beside the index (INDEX.tmp-*.tree), sorted on disk,
-// so its memory does not grow with the member count.
+// tree and Info.UnsafeNames counts them. A build collects the tree as
+// records sorted in runs of 8 MiB, spilled to a scratch file beside the
+// index (INDEX.tmp-*.tree) and merged at the end (treesort.go), so its
+// memory does not grow with the member count.
 //
 // Version history. 1: checkpoints, members, and a names bucket
 // (FNV-1a-64 of the stored name -> Seqs). 2, one landing (issues 12-16):

@@ -77,6 +77,9 @@ func appendMember(b []byte, m *Member, prevEnd int64) []byte {
 	b = binary.AppendVarint(b, h.Devmajor)
 	b = binary.AppendVarint(b, h.Devminor)
 	b = binary.AppendUvarint(b, uint64(len(h.PAXRecords)))
+	if len(h.PAXRecords) == 0 {
+		return b // most members: sorting no keys still allocates
+	}
 	for _, k := range slices.Sorted(maps.Keys(h.PAXRecords)) {
 		b = appendString(b, k)
 		b = appendString(b, h.PAXRecords[k])

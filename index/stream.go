@@ -20,7 +20,7 @@ func Scan(ctx context.Context, r io.Reader, indexPath string, opts BuildOptions)
 	id := &streamIdentity{}
 	src := io.TeeReader(r, id)
 	if indexPath == "" {
-		res, err := pass(ctx, src, -1, opts.Span, &opts, func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
+		res, err := pass(ctx, src, -1, opts.Span, &opts, func(cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup) error {
 			for cps != nil || members != nil || blocks != nil {
 				select {
 				case _, ok := <-blocks:

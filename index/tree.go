@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -24,10 +23,10 @@ import (
 // chunk per element; listing a directory reads its chunks and nothing
 // else; no count of members enters either.
 //
-// A build collects the entries in a scratch bbolt file beside the index
-// (keyed the same way, so that bbolt sorts them on disk), then writes the
-// chunks in key order and removes the scratch file: memory stays bounded
-// whatever the member count.
+// A build collects the entries as scratch records keyed the same way,
+// sorted in bounded memory by a treeSorter (runs spilled to a file beside
+// the index and merged), then writes the chunks in key order and removes
+// the scratch file: memory stays bounded whatever the member count.
 
 // treeChunkEntries is the most entries one tree chunk holds.
 const treeChunkEntries = 256
@@ -64,11 +63,13 @@ func (e *Entry) Name() string { return path.Base(e.Path) }
 // Implicit reports whether the entry is a directory no member bears.
 func (e *Entry) Implicit() bool { return e.Seq < 0 }
 
-// treeKey is the key of a path in the scratch and tree buckets.
-func treeKey(p string) []byte {
+// treeKey is the key of a path in the scratch records and the tree bucket.
+func treeKey(p string) []byte { return appendTreeKey(make([]byte, 0, len(p)+1), p) }
+
+// appendTreeKey appends treeKey(p) to k.
+func appendTreeKey(k []byte, p string) []byte {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
-	k := make([]byte, 0, len(p)+1)
 	k = append(k, dir...)
 	k = append(k, 0)
 	return append(k, base...)
@@ -83,15 +84,15 @@ type scratchValue struct {
 	seqs  []int64
 }
 
-// The scratch file has, per path P (as treeKey(P)), a key P 0x00 SEQ
+// The scratch records are, per path P (as treeKey(P)), a key P 0x00 SEQ
 // (SEQ a big-endian uint64) for each member of that path, valued with a
 // flags byte (1: a directory member), and for directories that members
 // are under a key P 0x00 valued with the newest mtime beneath (varint)
-// and the highest sequence number beneath (uvarint). Keys of one path are
-// contiguous, in member order after the directory key, so that a build
-// never reads before it writes a member; directory keys are kept in a
-// small cache while members of the same directories come, and merged
-// into the file when the cache is full or the build ends.
+// and the highest sequence number beneath (uvarint). Sorted, the keys of
+// one path are contiguous, in member order after its directory keys.
+// Directory states are kept in a small cache while members of the same
+// directories come, and added as records when the cache is full or the
+// build ends, so a directory may have several records: finish merges them.
 
 // dirState is what the cache knows of a directory the members are under.
 type dirState struct {
@@ -99,78 +100,35 @@ type dirState struct {
 	maxSeq int64
 }
 
+// merge folds the state o of the same directory into st.
+func (st *dirState) merge(o dirState) {
+	st.mtime = max(st.mtime, o.mtime)
+	st.maxSeq = max(st.maxSeq, o.maxSeq)
+}
+
 // treeDirCache bounds the directories the builder holds in memory.
 const treeDirCache = 4096
 
 // treeBuilder collects the tree during a build.
 type treeBuilder struct {
-	path    string
-	db      *bolt.DB
-	tx      *bolt.Tx
-	b       *bolt.Bucket
-	pending int
-	dirs    map[string]dirState
+	sorter *treeSorter
+	dirs   map[string]dirState
+	key    []byte
 	// unsafe counts members whose names extraction refuses (".." or
 	// NUL): they are not in the tree.
 	unsafe int64
 }
 
-// treeCommit is how many scratch updates a build makes per transaction.
-const treeCommit = 50000
-
 func newTreeBuilder(path string) (*treeBuilder, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, NoSync: true, NoFreelistSync: true, NoGrowSync: true})
+	s, err := newTreeSorter(path)
 	if err != nil {
 		return nil, err
 	}
-	t := &treeBuilder{path: path, db: db, dirs: make(map[string]dirState)}
-	if err := t.begin(); err != nil {
-		t.close()
-		return nil, err
-	}
-	return t, nil
-}
-
-func (t *treeBuilder) begin() error {
-	tx, err := t.db.Begin(true)
-	if err != nil {
-		return err
-	}
-	b, err := tx.CreateBucketIfNotExists(bucketTree)
-	if err != nil {
-		tx.Rollback()
-		return err
-	}
-	b.FillPercent = 0.9 // keys come mostly in order
-	t.tx, t.b = tx, b
-	return nil
+	return &treeBuilder{sorter: s, dirs: make(map[string]dirState)}, nil
 }
 
 // close drops the scratch file.
-func (t *treeBuilder) close() {
-	if t.tx != nil {
-		t.tx.Rollback()
-		t.tx = nil
-	}
-	t.db.Close()
-	os.Remove(t.path)
-}
-
-func (t *treeBuilder) put(k, v []byte) error {
-	if err := t.b.Put(k, v); err != nil {
-		return err
-	}
-	t.pending++
-	if t.pending < treeCommit {
-		return nil
-	}
-	t.pending = 0
-	if err := t.tx.Commit(); err != nil {
-		t.tx = nil
-		return err
-	}
-	return t.begin()
-}
+func (t *treeBuilder) close() { t.sorter.close() }
 
 // add records member m: its path, and the directories its path implies.
 func (t *treeBuilder) add(m *Member) error {
@@ -183,12 +141,12 @@ func (t *treeBuilder) add(m *Member) error {
 	if p == "" {
 		return nil // the top directory itself, as "./"
 	}
-	k := binary.BigEndian.AppendUint64(append(treeKey(p), 0), uint64(m.Seq))
+	t.key = binary.BigEndian.AppendUint64(append(appendTreeKey(t.key[:0], p), 0), uint64(m.Seq))
 	flags := byte(0)
 	if m.Header.Typeflag == '5' {
 		flags = 1
 	}
-	if err := t.put(k, []byte{flags}); err != nil {
+	if err := t.sorter.add(t.key, []byte{flags}); err != nil {
 		return err
 	}
 	mtime := m.Header.ModTime.Unix()
@@ -208,20 +166,13 @@ func (t *treeBuilder) add(m *Member) error {
 	return nil
 }
 
-// flushDirs merges the cached directories into the scratch file.
+// flushDirs adds the cached directories to the scratch records.
 func (t *treeBuilder) flushDirs() error {
+	var v []byte
 	for dir, st := range t.dirs {
-		k := append(treeKey(dir), 0)
-		if v := t.b.Get(k); v != nil {
-			old, err := decodeDirState(v)
-			if err != nil {
-				return err
-			}
-			st.mtime = max(st.mtime, old.mtime)
-			st.maxSeq = max(st.maxSeq, old.maxSeq)
-		}
-		v := binary.AppendVarint(nil, st.mtime)
-		if err := t.put(k, binary.AppendUvarint(v, uint64(st.maxSeq))); err != nil {
+		t.key = append(appendTreeKey(t.key[:0], dir), 0)
+		v = binary.AppendUvarint(binary.AppendVarint(v[:0], st.mtime), uint64(st.maxSeq))
+		if err := t.sorter.add(t.key, v); err != nil {
 			return err
 		}
 	}
@@ -262,11 +213,6 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 	if err := t.flushDirs(); err != nil {
 		return err
 	}
-	if err := t.tx.Commit(); err != nil {
-		t.tx = nil
-		return err
-	}
-	t.tx = nil
 	tree, err := dst.CreateBucket(bucketTree)
 	if err != nil {
 		return err
@@ -327,34 +273,35 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 		}
 		return nil
 	}
-	err = t.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketTree).ForEach(func(k, val []byte) error {
-			pathKey, seq, err := scratchKey(k)
+	err = t.sorter.each(func(k, val []byte) error {
+		pathKey, seq, err := scratchKey(k)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(pathKey, cur) {
+			if err := entry(); err != nil {
+				return err
+			}
+			cur = append(cur[:0], pathKey...)
+			v, lastDir, dirSt = scratchValue{}, false, nil
+		}
+		if seq < 0 {
+			st, err := decodeDirState(val)
 			if err != nil {
 				return err
 			}
-			if !bytes.Equal(pathKey, cur) {
-				if err := entry(); err != nil {
-					return err
-				}
-				cur = append(cur[:0], pathKey...)
-				v, lastDir, dirSt = scratchValue{}, false, nil
+			if dirSt != nil {
+				st.merge(*dirSt)
 			}
-			if seq < 0 {
-				st, err := decodeDirState(val)
-				if err != nil {
-					return err
-				}
-				dirSt = &st
-				return nil
-			}
-			if len(val) != 1 {
-				return fmt.Errorf("%w: tree scratch value", ErrFormat)
-			}
-			v.seqs = append(v.seqs, seq)
-			lastDir = val[0] == 1
+			dirSt = &st
 			return nil
-		})
+		}
+		if len(val) != 1 {
+			return fmt.Errorf("%w: tree scratch value", ErrFormat)
+		}
+		v.seqs = append(v.seqs, seq)
+		lastDir = val[0] == 1
+		return nil
 	})
 	if err == nil {
 		err = entry()

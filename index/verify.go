@@ -49,7 +49,7 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 	src := io.NewSectionReader(a.ra, 0, a.info.ArchiveSize)
 	sparse := sparseWindows(src, a.info.ArchiveSize, a.info.SparseWindows)
 	res, err := pass(ctx, src, a.info.ArchiveSize, a.info.Span, opts,
-		func(cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup) error {
+		func(cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup) error {
 			return view(a.db, func(tx *bolt.Tx) error {
 				return compare(tx, cps, members, blocks, sparse, add, addLeftover)
 			})
@@ -75,7 +75,7 @@ func (a *Archive) Verify(ctx context.Context, progress func(done, total int64)) 
 
 // compare checks checkpoints and members from a fresh pass against the
 // index, reading both in order.
-func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, blocks <-chan blockGroup, sparse func(*gzseek.Checkpoint) error, add, addLeftover func(string, ...any)) error {
+func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup, sparse func(*gzseek.Checkpoint) error, add, addLeftover func(string, ...any)) error {
 	cc := tx.Bucket(bucketCheckpoints).Cursor()
 	ck, cv := cc.First()
 	codec := &gzseek.WindowCodec{}
@@ -116,7 +116,7 @@ func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, b
 				add("checkpoint at %d (compressed %d+%d bits) differs from the index's at %d (compressed %d+%d bits)",
 					c.Out, c.In, c.Bit, stored.Out, stored.In, stored.Bit)
 			}
-		case m, ok := <-members:
+		case ms, ok := <-members:
 			if !ok {
 				members = nil
 				for {
@@ -131,17 +131,20 @@ func compare(tx *bolt.Tx, cps <-chan gzseek.Checkpoint, members <-chan Member, b
 				}
 				continue
 			}
-			s, err := mi.next()
-			if err != nil {
-				return err
-			}
-			switch {
-			case s == nil:
-				add("%s: in the archive but not in the index", m.Header.Name)
-			case s.CRC != m.CRC:
-				add("%s: contents differ from the index (CRC-32 %08x, index has %08x)", m.Header.Name, m.CRC, s.CRC)
-			case !bytes.Equal(appendMember(nil, s, 0), appendMember(nil, &m, 0)):
-				add("%s: header or offsets differ from the index", m.Header.Name)
+			for i := range ms {
+				m := &ms[i]
+				s, err := mi.next()
+				if err != nil {
+					return err
+				}
+				switch {
+				case s == nil:
+					add("%s: in the archive but not in the index", m.Header.Name)
+				case s.CRC != m.CRC:
+					add("%s: contents differ from the index (CRC-32 %08x, index has %08x)", m.Header.Name, m.CRC, s.CRC)
+				case !bytes.Equal(appendMember(nil, s, 0), appendMember(nil, m, 0)):
+					add("%s: header or offsets differ from the index", m.Header.Name)
+				}
 			}
 		}
 	}

@@ -3,7 +3,9 @@ package tarfmt
 import (
 	"archive/tar"
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -51,19 +53,37 @@ func (b *block) isZero() bool { return *b == block{} }
 // value may be the unsigned or the signed sum of the bytes, with the
 // checksum field counted as blanks.
 func (b *block) checksum() error {
-	var unsigned, signed int64
-	for i, c := range b {
-		if i >= offChksum && i < offChksum+8 {
-			c = ' '
-		}
-		unsigned += int64(c)
-		signed += int64(int8(c))
-	}
+	unsigned, signed := b.sums()
 	rec, err := parseNumber(b.field(offChksum, 8), true, "checksum")
 	if err != nil || (rec != unsigned && rec != signed) {
 		return fmt.Errorf("%w: checksum mismatch", ErrHeader)
 	}
 	return nil
+}
+
+// sums returns the unsigned and the signed sum of the bytes of b, with the
+// checksum field counted as blanks. It adds eight bytes at a time in 16-bit
+// lanes (64 words add at most 32640 to a lane) and counts the bytes with
+// the high bit set, each 256 less in the signed sum: a header is checked
+// for every member, and a loop over bytes was a tenth of an index build
+// on archives of small files.
+func (b *block) sums() (unsigned, signed int64) {
+	const lo = 0x00ff00ff00ff00ff
+	var lanes uint64
+	high := 0
+	for i := 0; i < blockSize; i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		lanes += x&lo + x>>8&lo
+		high += bits.OnesCount64(x & 0x8080808080808080)
+	}
+	unsigned = int64(lanes&0xffff + lanes>>16&0xffff + lanes>>32&0xffff + lanes>>48)
+	for _, c := range b.field(offChksum, 8) {
+		unsigned += ' ' - int64(c)
+		if c >= 0x80 {
+			high--
+		}
+	}
+	return unsigned, unsigned - 256*int64(high)
 }
 
 // format tells the dialect of a header from its magic.
