@@ -72,6 +72,8 @@ func BenchmarkScan(b *testing.B) {
 			if s.par != nil {
 				b.ReportMetric(float64(s.par.speculated), "speculated")
 				b.ReportMetric(float64(s.par.rejected), "rejected")
+				b.ReportMetric(float64(s.par.sizes.maxMarked.Load()), "max-marked-sym")
+				b.ReportMetric(float64(s.par.sizes.maxOut.Load()), "max-piece-B")
 			}
 		})
 	}
