@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/tarx-dev/tarx/internal/testarchive"
@@ -20,10 +22,19 @@ var (
 	benchGz   []byte
 )
 
-// benchFile returns a gzip -6 tar of $GOROOT/src when GNU tar and gzip
-// are installed (the case the issue measures), else a synthetic file.
+// benchFile returns the gzip file named by $TARX_BENCH_GZ, or a gzip -6
+// tar of $GOROOT/src when GNU tar and gzip are installed (the case the
+// issue measures), else a synthetic file.
 func benchFile(b testing.TB) []byte {
 	benchOnce.Do(func() {
+		if name := os.Getenv("TARX_BENCH_GZ"); name != "" {
+			z, err := os.ReadFile(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchGz = z
+			return
+		}
 		src := filepath.Join(runtime.GOROOT(), "src")
 		cmd := exec.Command("sh", "-c", "tar -C \"$0\" -cf - . | gzip -6", src)
 		if out, err := cmd.Output(); err == nil && len(out) > 1<<20 {
@@ -47,6 +58,7 @@ func BenchmarkScan(b *testing.B) {
 		b.Run(fmt.Sprintf("j%d", jobs), func(b *testing.B) {
 			var out int64
 			var s *Scanner
+			cpu := startCPU()
 			for b.Loop() {
 				s = NewScanner(bytes.NewReader(z), ScanOptions{Jobs: jobs}, func(Checkpoint) error { return nil })
 				n, err := io.Copy(io.Discard, s)
@@ -55,10 +67,13 @@ func BenchmarkScan(b *testing.B) {
 				}
 				out = n
 			}
+			cpu.report(b, out)
 			b.SetBytes(out)
 			if s.par != nil {
 				b.ReportMetric(float64(s.par.speculated), "speculated")
 				b.ReportMetric(float64(s.par.rejected), "rejected")
+				b.ReportMetric(float64(s.par.sizes.maxMarked.Load()), "max-marked-sym")
+				b.ReportMetric(float64(s.par.sizes.maxOut.Load()), "max-piece-B")
 			}
 		})
 	}
@@ -69,6 +84,7 @@ func BenchmarkScan(b *testing.B) {
 func BenchmarkKlauspostGzip(b *testing.B) {
 	z := benchFile(b)
 	var out int64
+	cpu := startCPU()
 	for b.Loop() {
 		r, err := kgzip.NewReader(bytes.NewReader(z))
 		if err != nil {
@@ -80,7 +96,35 @@ func BenchmarkKlauspostGzip(b *testing.B) {
 		}
 		out = n
 	}
+	cpu.report(b, out)
 	b.SetBytes(out)
+}
+
+// cpuClock measures the CPU time of the whole process (every thread, the
+// garbage collector's included), so that a parallel scan's cost per
+// byte can be told apart from its wall time on a loaded machine.
+type cpuClock struct{ start time.Duration }
+
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuClock { return cpuClock{processCPU()} }
+
+// report adds the metrics cpu-ms/op and MB/cpu-s (output bytes per op
+// over CPU seconds per op: the speed per core).
+func (c cpuClock) report(b *testing.B, out int64) {
+	cpu := processCPU() - c.start
+	if cpu <= 0 || b.N == 0 {
+		return
+	}
+	perOp := cpu.Seconds() / float64(b.N)
+	b.ReportMetric(perOp*1e3, "cpu-ms/op")
+	b.ReportMetric(float64(out)/1e6/perOp, "MB/cpu-s")
 }
 
 // BenchmarkResumeOpen measures opening a resume at a windowed checkpoint

@@ -32,7 +32,13 @@
 // the true window: it uses a worker's piece only if the piece starts
 // exactly there (a stored block matches any of the bit offsets that its
 // zero padding allows), replaces the markers from the window and checks
-// every member's CRC-32 and ISIZE. Otherwise it decodes sequentially from
+// every member's CRC-32 and ISIZE. Pieces of output are big (several chunk
+// sizes) and fall out of the cache before the resolver reads them, so the
+// workers touch each byte while it is hot: the decoder writes straight into
+// the piece's buffer (inflate.Decoder.Append), each block end records the
+// CRC-32 of the bytes decoded up to it, and the resolver joins those sums
+// (crcCombine) instead of reading the bytes again; it reads plain output
+// only to copy a checkpoint's window and to hand it to Read. Otherwise it decodes sequentially from
 // the true position up to the next piece's start, so a false start costs
 // time, never wrong bytes. Checkpoints are chosen by the resolver from all
 // the block ends the pieces report, with the same rule as the sequential

@@ -97,6 +97,7 @@ type parallel struct {
 	done      bool
 
 	speculated, rejected int
+	reread               int64 // plain output the resolver read for want of a worker's sum
 }
 
 func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
@@ -433,60 +434,27 @@ func (ps *parallel) resolve(p *piece) ([]byte, bool) {
 
 // apply takes the true output of p (which starts at the resolver's
 // position): it checks members, reports checkpoints, and queues the output
-// for Read.
+// for Read. It reads the plain output only for the windows of checkpoints
+// and, where a worker left no sum, for the CRC-32: the sums the worker
+// took are joined instead.
 func (ps *parallel) apply(p *piece, out []byte) {
-	cursor := 0
-	stop := func(err error) {
-		ps.err = err
-		ps.buf, ps.bufBase = out[:cursor], out
-	}
+	a := applier{ps: ps, out: out, marked: len(p.marked), seg: len(p.marked), memberAt: -1}
 	for _, ev := range p.events {
-		ps.consume(out[cursor:ev.out])
-		cursor = ev.out
-		switch ev.kind {
-		case evBlock:
-			s := ps.s
-			if ps.out-s.lastCP < s.span {
-				continue
-			}
-			s.lastCP = ps.out
-			w := ps.hist.buf
-			err := s.emit(Checkpoint{
-				Out:    ps.out,
-				In:     ev.bit / 8,
-				Bit:    uint8(ev.bit % 8),
-				Member: ps.member,
-				Window: append(make([]byte, 0, len(w)), w...),
-			})
-			if err != nil {
-				stop(err)
-				return
-			}
-		case evMemberEnd:
-			switch {
-			case ev.crc != ps.crc:
-				stop(fmt.Errorf("%w: member %d: CRC-32 %08x, data has %08x", ErrChecksum, ps.member, ev.crc, ps.crc))
-				return
-			case ev.size != uint32(ps.memberOut):
-				stop(fmt.Errorf("%w: member %d: ISIZE %d, data has %d", ErrChecksum, ps.member, ev.size, uint32(ps.memberOut)))
-				return
-			}
-			ps.member++
-		case evMemberStart:
-			ps.crc, ps.memberOut = 0, 0
-			ps.hist.buf = ps.hist.buf[:0]
-			s := ps.s
-			if s.lastCP >= 0 && ps.out-s.lastCP < s.span/16 {
-				continue
-			}
-			s.lastCP = ps.out
-			if err := s.emit(Checkpoint{Out: ps.out, In: ev.bit / 8, Member: ps.member, MemberStart: true}); err != nil {
-				stop(err)
-				return
-			}
+		a.move(ev.out)
+		if err := a.event(ev); err != nil {
+			ps.err = err
+			ps.buf, ps.bufBase = out[:ev.out], out
+			return
 		}
 	}
-	ps.consume(out[cursor:])
+	a.move(len(out))
+	a.sum(len(out), &a.last)
+	if a.memberAt >= 0 {
+		ps.hist.buf = ps.hist.buf[:0]
+		ps.hist.push(out[a.memberAt:])
+	} else {
+		ps.hist.push(out)
+	}
 	ps.buf, ps.bufBase = out, out
 	ps.p = p.end
 	switch {
@@ -497,12 +465,102 @@ func (ps *parallel) apply(p *piece, out []byte) {
 	}
 }
 
-// consume accounts for resolved output.
-func (ps *parallel) consume(b []byte) {
-	ps.crc = crc32.Update(ps.crc, crc32.IEEETable, b)
-	ps.memberOut += int64(len(b))
-	ps.out += int64(len(b))
-	ps.hist.push(b)
+// applier is the resolver's walk through the output of one piece.
+type applier struct {
+	ps       *parallel
+	out      []byte
+	at       int   // ps.out and ps.memberOut count the output up to out[at]
+	marked   int   // out[:marked] was marked output; the rest is plain
+	crcAt    int   // ps.crc covers the member's output up to out[crcAt]
+	seg      int   // where the plain output that the events' sums cover starts (they run from there)
+	memberAt int   // where the current member starts in out, or -1 if before it
+	last     event // the last block end with a sum since seg
+}
+
+// move accounts for the output up to out[i].
+func (a *applier) move(i int) {
+	n := int64(i - a.at)
+	a.ps.out += n
+	a.ps.memberOut += n
+	a.at = i
+}
+
+// sum brings ps.crc up to out[i]: the marked output, resolved just now and
+// still in cache, is summed here; plain output by joining the sum of ev if
+// it covers exactly that, else by reading it.
+func (a *applier) sum(i int, ev *event) {
+	ps := a.ps
+	if a.crcAt < a.marked {
+		k := min(i, a.marked)
+		ps.crc = crc32.Update(ps.crc, crc32.IEEETable, a.out[a.crcAt:k])
+		a.crcAt = k
+	}
+	if a.crcAt >= i {
+		return
+	}
+	if ev != nil && ev.summed && a.crcAt == a.seg && ev.out == i {
+		ps.crc = crcCombine(ps.crc, ev.sum, int64(i-a.seg))
+	} else {
+		ps.crc = crc32.Update(ps.crc, crc32.IEEETable, a.out[a.crcAt:i])
+		ps.reread += int64(i - a.crcAt)
+	}
+	a.crcAt = i
+}
+
+// window returns a copy of the member's last WindowSize bytes of output
+// before out[i].
+func (a *applier) window(i int) []byte {
+	lo := max(0, i-WindowSize)
+	if a.memberAt >= 0 {
+		lo = max(lo, a.memberAt)
+	}
+	w := make([]byte, 0, WindowSize)
+	if a.memberAt < 0 && i < WindowSize {
+		h := a.ps.hist.buf
+		w = append(w, h[max(0, len(h)-(WindowSize-i)):]...)
+	}
+	return append(w, a.out[lo:i]...)
+}
+
+// event handles one event of the piece, at a.at.
+func (a *applier) event(ev event) error {
+	ps, s := a.ps, a.ps.s
+	switch ev.kind {
+	case evBlock:
+		if ev.summed {
+			a.last = ev
+		}
+		if ps.out-s.lastCP < s.span {
+			return nil
+		}
+		s.lastCP = ps.out
+		return s.emit(Checkpoint{
+			Out:    ps.out,
+			In:     ev.bit / 8,
+			Bit:    uint8(ev.bit % 8),
+			Member: ps.member,
+			Window: a.window(ev.out),
+		})
+	case evMemberEnd:
+		a.sum(ev.out, &ev)
+		switch {
+		case ev.crc != ps.crc:
+			return fmt.Errorf("%w: member %d: CRC-32 %08x, data has %08x", ErrChecksum, ps.member, ev.crc, ps.crc)
+		case ev.size != uint32(ps.memberOut):
+			return fmt.Errorf("%w: member %d: ISIZE %d, data has %d", ErrChecksum, ps.member, ev.size, uint32(ps.memberOut))
+		}
+		ps.member++
+	case evMemberStart:
+		ps.crc, ps.memberOut = 0, 0
+		a.crcAt, a.seg, a.memberAt = ev.out, ev.out, ev.out
+		a.last = event{}
+		if s.lastCP >= 0 && ps.out-s.lastCP < s.span/16 {
+			return nil
+		}
+		s.lastCP = ps.out
+		return s.emit(Checkpoint{Out: ps.out, In: ev.bit / 8, Member: ps.member, MemberStart: true})
+	}
+	return nil
 }
 
 // history keeps the last WindowSize bytes of a member's output.

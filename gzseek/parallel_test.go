@@ -10,7 +10,10 @@ import (
 )
 
 // parStats is what a parallel scan did.
-type parStats struct{ speculated, rejected int }
+type parStats struct {
+	speculated, rejected int
+	reread               int64
+}
 
 // scanPar scans z with jobs workers on chunks of the given compressed size
 // and returns its output, checkpoints and the scan's error.
@@ -23,7 +26,7 @@ func scanPar(z []byte, span, chunk int64, jobs int) ([]byte, []Checkpoint, parSt
 	out, err := io.ReadAll(s)
 	var st parStats
 	if s.par != nil {
-		st = parStats{s.par.speculated, s.par.rejected}
+		st = parStats{s.par.speculated, s.par.rejected, s.par.reread}
 	}
 	return out, cps, st, err
 }
@@ -45,6 +48,9 @@ func checkParallel(t *testing.T, z []byte, span, chunk int64, wantSpec bool) par
 	checkResumes(t, z, want, cps)
 	if wantSpec && st.speculated == 0 {
 		t.Errorf("no chunk was decoded speculatively (%d rejected)", st.rejected)
+	}
+	if st.reread != 0 {
+		t.Errorf("the resolver read %d bytes for CRC-32s the workers should have summed", st.reread)
 	}
 	return st
 }
@@ -145,6 +151,43 @@ func TestParallelFlippedBits(t *testing.T) {
 		if err == nil && !bytes.Equal(out, data) {
 			t.Fatalf("bit flipped at %d: wrong bytes without an error", pos)
 		}
+	}
+}
+
+// TestParallelChecksum breaks the CRC-32 or ISIZE in the trailer of a
+// member that spans many chunks: the parallel scan, which joins the
+// workers' sums, must fail with ErrChecksum as the sequential one does.
+func TestParallelChecksum(t *testing.T) {
+	data := sample(1 << 20)
+	single := testarchive.Gzip(t, data, testarchive.GoLevel6)
+	multi := testarchive.Gzip(t, data, testarchive.MultiMember)
+	// The trailer of multi's first member is the 8 bytes before the
+	// second member's header.
+	second := bytes.Index(multi[10:], []byte{0x1f, 0x8b, 8}) + 10
+	for _, c := range []struct {
+		name string
+		z    []byte
+		at   int
+		spec bool // chunks must start inside the member
+	}{
+		{"single CRC", single, len(single) - 8, true},
+		{"single ISIZE", single, len(single) - 1, true},
+		{"last member CRC", multi, len(multi) - 6, false},
+		{"first member CRC", multi, second - 8, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			z := bytes.Clone(c.z)
+			z[c.at] ^= 1
+			for _, chunk := range []int64{4 << 10, 16 << 10} {
+				_, _, st, err := scanPar(z, 64<<10, chunk, 2)
+				if !errors.Is(err, ErrChecksum) {
+					t.Fatalf("chunk %d: got %v, want ErrChecksum", chunk, err)
+				}
+				if c.spec && st.speculated == 0 {
+					t.Errorf("chunk %d: nothing decoded speculatively", chunk)
+				}
+			}
+		})
 	}
 }
 

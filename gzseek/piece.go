@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"sync"
@@ -31,9 +32,15 @@ const (
 // event is something that happened at output offset out of a piece.
 type event struct {
 	kind      uint8
+	summed    bool // sum is set
 	bit       int64
 	out       int
-	crc, size uint32
+	crc, size uint32 // from a member's trailer
+	// sum is the CRC-32 of the plain output from the start of the
+	// decoding call that reported the event (at len(piece.marked) or at
+	// the member's start) to out, taken by the worker while the bytes
+	// were in its cache.
+	sum uint32
 }
 
 // piece is the output of decoding from start to end, where both are points
@@ -47,7 +54,7 @@ type piece struct {
 	endOut    int // output offset of end
 	endEvents int // events up to end
 	marked    []uint16
-	plain     []byte // once not empty, its first len(marked) bytes are room for the resolved marked output
+	plain     []byte // once not empty, its first len(marked) bytes are room for the resolved marked output; the decoder that wrote it may keep a view of it until its next Reset
 	events    []event
 	err       error // what stopped decoding at end, if not the limit
 	final     bool  // at end the gzip data ends cleanly (only when decoding with trustEnd)
@@ -227,7 +234,10 @@ func inflateError(err error, off int64) error {
 
 // bytes decodes from the block at bit with a known window (of the current
 // member) into p.plain, to the first resume point at or past limit (or
-// after maxOut), or to the end of the member.
+// after maxOut), or to the end of the member. The decoder writes straight
+// into p.plain (Decoder.Append), and the events of the call get the
+// CRC-32 of its output up to them, taken after each Append while the
+// bytes are still in cache.
 func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, maxOut int) (pos, error) {
 	base := bit / 8 * 8
 	out0 := p.outLen()
@@ -257,24 +267,40 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 		// by copying.
 		p.plain = pd.bufs.get(len(p.marked) + pd.sizes.out(maxOut))[:len(p.marked)]
 	}
+	sum, summed, next := uint32(0), out0, len(p.events)
+	addSums := func() {
+		for ; next < len(p.events) && p.events[next].out <= len(p.plain); next++ {
+			ev := &p.events[next]
+			sum = crc32.Update(sum, crc32.IEEETable, p.plain[summed:ev.out])
+			summed, ev.sum, ev.summed = ev.out, sum, true
+		}
+	}
 	for {
-		if cap(p.plain)-len(p.plain) < 64<<10 {
+		if cap(p.plain)-len(p.plain) < inflate.AppendRoom {
 			grown := pd.bufs.get(max(1<<20, 2*cap(p.plain)))[:len(p.plain)]
 			copy(grown, p.plain)
 			pd.bufs.put(p.plain)
 			p.plain = grown
 		}
-		n, err := pd.fr.Read(p.plain[len(p.plain):cap(p.plain)])
-		p.plain = p.plain[:len(p.plain)+n]
+		var err error
+		p.plain, err = pd.fr.Append(p.plain)
 		if stop && p.outLen() >= stopOut {
 			// Output past the stop (the decoder runs ahead) is dropped.
 			p.plain = p.plain[:stopOut]
+			addSums()
 			return stopAt, nil
 		}
+		addSums()
 		switch {
 		case err == nil:
 		case err == io.EOF && final:
-			return pd.trailer(p, finalBit)
+			sum = crc32.Update(sum, crc32.IEEETable, p.plain[summed:])
+			at, err := pd.trailer(p, finalBit)
+			if err == nil {
+				ev := &p.events[len(p.events)-1]
+				ev.sum, ev.summed = sum, true
+			}
+			return at, err
 		case err == io.EOF:
 			err = io.ErrUnexpectedEOF
 			fallthrough

@@ -138,7 +138,7 @@ func TestCorrupt(t *testing.T) {
 		}), "at bit"},
 	}
 	for _, c := range cases {
-		for _, o := range []decodeOpts{{}, {bufSize: 16, oneByte: true}} {
+		for _, o := range []decodeOpts{{}, {bufSize: 16, oneByte: true}, {appendMode: true}} {
 			// Pad so that the error is not hidden by the end of the input.
 			r := decode(append(c.in, make([]byte, 40)...), Options{}, o)
 			if !errors.Is(r.err, ErrCorrupt) || !strings.Contains(r.err.Error(), c.msg) {
@@ -193,6 +193,13 @@ func TestPresetWindow(t *testing.T) {
 	bad := stream(func(w *bitWriter) { w.bits(3, 3); w.fixedMatch(4, 11); w.fixedLit(256) })
 	if r := decode(bad, Options{Window: win}, decodeOpts{}); !errors.Is(r.err, ErrCorrupt) {
 		t.Fatalf("distance 11 into a 10-byte window: %v", r.err)
+	}
+	// Append copies out of its own buffer until dst holds the window.
+	if r := decode(ok, Options{Window: win}, decodeOpts{appendMode: true}); r.err != nil || string(r.out) != "0123789" {
+		t.Fatalf("Append: got %q, %v", r.out, r.err)
+	}
+	if r := decode(bad, Options{Window: win}, decodeOpts{appendMode: true}); !errors.Is(r.err, ErrCorrupt) {
+		t.Fatalf("Append: distance 11 into a 10-byte window: %v", r.err)
 	}
 }
 

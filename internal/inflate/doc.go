@@ -23,6 +23,11 @@
 //     of new output. Back-references are copied inside it eight bytes at a
 //     time (the buffer has slack for the overrun). When the room is used up
 //     and Read has copied everything out, the last 32 KiB slide to the front.
+//     Append instead decodes straight into the caller's buffer, through a
+//     view of it shaped like that buffer (32 KiB of window, then room): a
+//     "slide" moves the view, not the bytes, so the output is written once.
+//     Until the caller's buffer holds a whole window (after a preset one),
+//     Append copies out of the decoder's own buffer as Read does.
 //   - The fast loop runs while at least 8 input bytes and 258 bytes of output
 //     room remain; it reads the tables and buffers through local variables.
 //   - For a parallel first pass, MarkerDecoder decodes from a block boundary

@@ -13,7 +13,8 @@ const fuzzLimit = 1 << 20
 
 // FuzzDecode decodes arbitrary input: it must not panic or hang, must
 // return only its own errors, and must agree with klauspost when both
-// succeed. The first byte chooses StartBit and a preset window.
+// succeed; Append must agree with Read. The first byte chooses StartBit
+// and a preset window.
 func FuzzDecode(f *testing.F) {
 	text := corpus()["text"][:3000]
 	for _, comp := range [][]byte{
@@ -34,6 +35,15 @@ func FuzzDecode(f *testing.F) {
 		}
 		comp := data[1:]
 		r := decode(comp, opts, decodeOpts{limit: fuzzLimit})
+		// Append must see the same stream: same bytes, same end, same
+		// kind of error.
+		a := decode(comp, opts, decodeOpts{limit: fuzzLimit, appendMode: true})
+		n := min(len(r.out), len(a.out), fuzzLimit)
+		if !bytes.Equal(r.out[:n], a.out[:n]) || (r.err == nil) != (a.err == nil) ||
+			errors.Is(r.err, ErrCorrupt) != errors.Is(a.err, ErrCorrupt) ||
+			(len(r.out) <= fuzzLimit && (len(r.out) != len(a.out) || r.bits != a.bits)) {
+			t.Fatalf("Append: %d bytes, bit %d, %v; Read: %d bytes, bit %d, %v", len(a.out), a.bits, a.err, len(r.out), r.bits, r.err)
+		}
 		if r.err != nil {
 			if !errors.Is(r.err, ErrCorrupt) && !errors.Is(r.err, io.ErrUnexpectedEOF) {
 				t.Fatalf("unexpected error %v", r.err)

@@ -64,10 +64,14 @@ type Decoder struct {
 	bits     uint64 // bit buffer, next bit lowest. Bits above nb are 0 or the true input bits.
 	nb       uint   // number of valid bits in bits
 
-	out     []byte // history and new output; len bufferEnd+outSlack
+	own     []byte // the decoder's own output buffer; len bufferEnd+outSlack
+	out     []byte // history and new output: own, or a view of Append's dst; len bufferEnd+outSlack
 	wp      int    // end of output in out
-	rp      int    // end of what Read has returned
+	rp      int    // end of what Read or Append has returned
 	outBase int64  // output count at out[0] (negative with a preset window)
+	known   int64  // length of Options.Window used
+	inPlace bool   // out is a view of the caller's buffer (see Append)
+	handed  int64  // output Append has returned since Reset
 
 	state      int
 	final      bool // the current block is the last
@@ -99,9 +103,10 @@ func NewDecoder(br *bufio.Reader, opts Options) *Decoder {
 // Reset makes d decode a new stream from br, reusing its buffers. A zero
 // Decoder is ready for use after Reset.
 func (d *Decoder) Reset(br *bufio.Reader, opts Options) {
-	if d.out == nil {
-		d.out = make([]byte, bufferEnd+outSlack)
+	if d.own == nil {
+		d.own = make([]byte, bufferEnd+outSlack)
 	}
+	d.out, d.inPlace, d.handed = d.own, false, 0
 	d.resetInput(br, opts.StartBit)
 	w := opts.Window
 	if len(w) > histSize {
@@ -110,6 +115,7 @@ func (d *Decoder) Reset(br *bufio.Reader, opts Options) {
 	d.wp = copy(d.out, w)
 	d.rp = d.wp
 	d.outBase = -int64(d.wp)
+	d.known = int64(d.wp)
 	d.onBlockEnd = opts.OnBlockEnd
 }
 
@@ -126,8 +132,12 @@ func (d *Decoder) resetInput(br *bufio.Reader, startBit uint8) {
 }
 
 // Read reads decompressed data into p. It returns io.EOF once all output
-// of the final block has been returned.
+// of the final block has been returned. It must not be called after
+// Append since the last Reset.
 func (d *Decoder) Read(p []byte) (int, error) {
+	if d.inPlace || d.handed > 0 {
+		return 0, errMixed
+	}
 	for {
 		if d.rp < d.wp {
 			n := copy(p, d.out[d.rp:d.wp])
@@ -139,6 +149,68 @@ func (d *Decoder) Read(p []byte) (int, error) {
 		}
 		d.step()
 	}
+}
+
+// AppendRoom is the spare capacity Append needs in its dst.
+const AppendRoom = bufferEnd + outSlack
+
+// errMixed is returned by Read after Append, which keeps the window in the
+// caller's buffer.
+var errMixed = errors.New("inflate: Read after Append")
+
+// Append decompresses into the spare capacity of dst and returns dst
+// extended by the new output, as far as the capacity allows; it returns
+// io.EOF once all output of the final block has been returned. dst must
+// have at least AppendRoom bytes of spare capacity (else Append returns
+// io.ErrShortBuffer) and must end with all the output Append has returned
+// since Reset (the caller may move it to a bigger buffer between calls).
+//
+// Once it has handed out a whole window, Append decodes straight into dst,
+// using its end as the window, instead of into the decoder's own buffer:
+// the output is written once, not copied. From then on the decoder keeps
+// a view of dst until the next Reset, the bytes after len(dst) are
+// scratch space, and Read must not be called. Window and OnBlockEnd
+// behave as with Read.
+func (d *Decoder) Append(dst []byte) ([]byte, error) {
+	if cap(dst)-len(dst) < AppendRoom {
+		return dst, io.ErrShortBuffer
+	}
+	h := int(min(histSize, d.known+d.outBase+int64(d.wp))) // window bytes
+	if !d.inPlace && d.rp == d.wp && d.handed >= int64(h) {
+		d.inPlace = true
+	}
+	if !d.inPlace {
+		// The window is in d.own: hand out output by copying until dst
+		// holds a whole window.
+		for d.rp == d.wp && d.err == nil {
+			d.step()
+		}
+		n := copy(dst[len(dst):cap(dst)], d.out[d.rp:d.wp])
+		d.rp += n
+		d.handed += int64(n)
+		if n == 0 {
+			return dst, d.err
+		}
+		return dst[:len(dst)+n], nil
+	}
+	if len(dst) < h {
+		return dst, fmt.Errorf("inflate: Append: dst of %d bytes lost the %d-byte window", len(dst), h)
+	}
+	// The view starts at the window's first byte, so that a distance past
+	// it is caught as in Read.
+	base := len(dst) - h
+	total := d.outBase + int64(d.wp)
+	d.out = dst[base : base+bufferEnd+outSlack]
+	d.wp, d.rp = h, h
+	d.outBase = total - int64(h)
+	d.decode()
+	n := d.wp - h
+	d.rp = d.wp
+	d.handed += int64(n)
+	if n == 0 {
+		return dst, d.err
+	}
+	return dst[:len(dst)+n], nil
 }
 
 // Window returns the last 32 KiB of output, or all of it (counting
@@ -165,6 +237,12 @@ func (d *Decoder) step() {
 		d.wp = histSize
 		d.rp = histSize
 	}
+	d.decode()
+}
+
+// decode runs the block state machine until the output room is full, the
+// stream ends, or an error.
+func (d *Decoder) decode() {
 	for d.err == nil && d.wp <= bufferEnd-maxMatch {
 		switch d.state {
 		case stateStart:

@@ -45,6 +45,9 @@ type decodeOpts struct {
 	readSize int  // size of Read calls (default 32 KiB)
 	windows  bool // record Window at every block end
 	limit    int  // stop after this much output (0: no limit)
+	// appendMode decodes with Append into buffers that start with
+	// garbage and move to new ones, barely big enough, all the time.
+	appendMode bool
 }
 
 // decoders saves decode from allocating a Decoder every time.
@@ -79,6 +82,12 @@ func decode(comp []byte, opts Options, o decodeOpts) result {
 	d = decoders.Get().(*Decoder)
 	defer decoders.Put(d)
 	d.Reset(br, opts)
+	if o.appendMode {
+		r.out, r.err = decodeAppend(d, o.limit)
+		r.bits = d.InputBits()
+		r.after, _ = io.ReadAll(br)
+		return r
+	}
 	buf := make([]byte, o.readSize)
 	for {
 		n, err := d.Read(buf)
@@ -96,6 +105,36 @@ func decode(comp []byte, opts Options, o decodeOpts) result {
 	r.bits = d.InputBits()
 	r.after, _ = io.ReadAll(br)
 	return r
+}
+
+// appendGarbage is what the buffers of decodeAppend start with: a
+// back-reference that reaches it must fail as it does with Read.
+var appendGarbage = bytes.Repeat([]byte("garbage!"), 5000)
+
+// decodeAppend decodes with Append and returns the output.
+func decodeAppend(d *Decoder, limit int) ([]byte, error) {
+	skip := len(appendGarbage) - 1000
+	dst := append(make([]byte, 0, skip+AppendRoom), appendGarbage[:skip]...)
+	for i := 0; ; i++ {
+		if cap(dst)-len(dst) < AppendRoom {
+			// Move, as a caller growing its buffer does.
+			grown := make([]byte, len(dst), len(dst)+AppendRoom+i%3*7000)
+			copy(grown, dst)
+			clear(dst[:cap(dst)])
+			dst = grown
+		}
+		var err error
+		dst, err = d.Append(dst)
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return dst[skip:], err
+		}
+		if limit > 0 && len(dst)-skip > limit {
+			return dst[skip:], nil
+		}
+	}
 }
 
 // check decodes comp and compares the output to want, the reader position
@@ -121,6 +160,11 @@ func check(t *testing.T, name string, comp, want []byte, o decodeOpts) {
 	last := r.ends[len(r.ends)-1]
 	if last.bit != r.bits || last.out != int64(len(want)) {
 		t.Fatalf("%s: final block end at bit %d out %d, want %d %d", name, last.bit, last.out, r.bits, len(want))
+	}
+	for i, e := range r.ends {
+		if o.windows && !bytes.Equal(e.window, want[max(0, e.out-histSize):e.out]) {
+			t.Fatalf("%s: window at block end %d (out %d) differs", name, i, e.out)
+		}
 	}
 	for i, e := range r.ends[:len(r.ends)-1] {
 		if e.final || e.bit > last.bit || e.out > last.out || (i > 0 && (e.bit <= r.ends[i-1].bit || e.out < r.ends[i-1].out)) {
@@ -269,6 +313,7 @@ func TestDifferential(t *testing.T) {
 						t.Fatalf("%s: reference output differs", label)
 					}
 					check(t, label, comp, want, decodeOpts{})
+					check(t, label+"/append", comp, want, decodeOpts{appendMode: true, windows: true})
 				}
 			}
 		}
@@ -286,6 +331,7 @@ func TestSmallInput(t *testing.T) {
 			{bufSize: 16, readSize: 7},
 			{bufSize: 100, oneByte: true},
 			{bufSize: 4096, readSize: 100000},
+			{bufSize: 16, oneByte: true, appendMode: true, windows: true},
 		} {
 			check(t, fmt.Sprintf("level%d/%+v", level, o), comp, data, o)
 		}
@@ -335,6 +381,7 @@ func TestExternal(t *testing.T) {
 				t.Fatal("reference output differs")
 			}
 			check(t, tool, comp, want, decodeOpts{})
+			check(t, tool+"/append", comp, want, decodeOpts{appendMode: true})
 			checkResume(t, tool, comp, want)
 		})
 	}
@@ -347,6 +394,7 @@ func TestLarge(t *testing.T) {
 	for _, level := range []int{0, 1, 6, stdflate.HuffmanOnly} {
 		comp := compress(t, data, true, level, 0)
 		check(t, fmt.Sprintf("level%d", level), comp, data, decodeOpts{})
+		check(t, fmt.Sprintf("level%d/append", level), comp, data, decodeOpts{appendMode: true, windows: true})
 		if level == 0 || level == 6 {
 			check(t, fmt.Sprintf("level%d/small", level), comp, data, decodeOpts{bufSize: 16, readSize: 1000})
 		}

@@ -35,6 +35,10 @@ func checkResume(t *testing.T, name string, comp, want []byte) {
 		if !bytes.Equal(rr.out, want[e.out:]) {
 			t.Fatalf("%s: output differs at %d", label, firstDiff(rr.out, want[e.out:]))
 		}
+		ra := decode(comp[e.bit/8:], Options{StartBit: uint8(e.bit % 8), Window: e.window}, decodeOpts{appendMode: true})
+		if ra.err != nil || !bytes.Equal(ra.out, want[e.out:]) || ra.bits != rr.bits {
+			t.Fatalf("%s: with Append: %v, output differs at %d", label, ra.err, firstDiff(ra.out, want[e.out:]))
+		}
 		if !bytes.Equal(rr.after, trailer) || rr.bits != r.bits-e.bit/8*8 {
 			t.Fatalf("%s: ended at bit %d, reader at %q", label, rr.bits, rr.after)
 		}
