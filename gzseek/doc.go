@@ -37,7 +37,7 @@
 // workers touch each byte while it is hot: the decoder writes straight into
 // the piece's buffer (inflate.Decoder.Append), each block end records the
 // CRC-32 of the bytes decoded up to it, and the resolver joins those sums
-// (crcCombine) instead of reading the bytes again; it reads plain output
+// (internal/crc) instead of reading the bytes again; it reads plain output
 // only to copy a checkpoint's window and to hand it to Read. Otherwise it decodes sequentially from
 // the true position up to the next piece's start, so a false start costs
 // time, never wrong bytes. Checkpoints are chosen by the resolver from all

@@ -8,6 +8,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/tarx-dev/tarx/internal/crc"
 	"github.com/tarx-dev/tarx/internal/inflate"
 )
 
@@ -499,7 +500,7 @@ func (a *applier) sum(i int, ev *event) {
 		return
 	}
 	if ev != nil && ev.summed && a.crcAt == a.seg && ev.out == i {
-		ps.crc = crcCombine(ps.crc, ev.sum, int64(i-a.seg))
+		ps.crc = crc.Combine(ps.crc, ev.sum, int64(i-a.seg))
 	} else {
 		ps.crc = crc32.Update(ps.crc, crc32.IEEETable, a.out[a.crcAt:i])
 		ps.reread += int64(i - a.crcAt)

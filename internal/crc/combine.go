@@ -1,28 +1,17 @@
 // Package crc combines CRC-32 (IEEE) checksums of consecutive pieces of
-// data, so that a file written in pieces by several workers can be checked
-// against the checksum of the whole. hash/crc32 has no combine function;
-// this is the GF(2) operator method zlib documents for crc32_combine.
+// data, so that data checksummed in pieces (by extraction's workers, by the
+// parallel scan's decoders while the bytes are in cache) can be checked
+// against the checksum of the whole. hash/crc32 has no combine function, so
+// it is written here.
+//
+// Appending n zero bytes to A multiplies its CRC by x^(8n) modulo the
+// polynomial, and B's CRC is then added (the pre- and post-conditioning of
+// the two sums cancel out). x^(8n) is found by squaring, so a combine costs
+// about 2·log2(n) multiplications of 32 steps each.
 package crc
 
-import "hash/crc32"
-
-// gf2Times multiplies the 32x32 bit matrix mat by the vector vec.
-func gf2Times(mat *[32]uint32, vec uint32) uint32 {
-	var sum uint32
-	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
-		if vec&1 != 0 {
-			sum ^= mat[i]
-		}
-	}
-	return sum
-}
-
-// gf2Square sets sq to mat*mat.
-func gf2Square(sq, mat *[32]uint32) {
-	for i := range 32 {
-		sq[i] = gf2Times(mat, mat[i])
-	}
-}
+// poly is the CRC-32 (IEEE) polynomial, bit-reversed as hash/crc32 uses it.
+const poly = 0xedb88320
 
 // Combine returns the CRC-32 (IEEE) of A followed by B, given the CRC of
 // A, the CRC of B and the length of B.
@@ -30,33 +19,30 @@ func Combine(crcA, crcB uint32, lenB int64) uint32 {
 	if lenB <= 0 {
 		return crcA
 	}
-	var even, odd [32]uint32
-	// odd: the operator for one zero bit.
-	odd[0] = crc32.IEEE
-	for i := 1; i < 32; i++ {
-		odd[i] = 1 << (i - 1)
+	// p = x^(8n) mod P, by squaring: sq runs through x^(8*2^k).
+	p, sq := uint32(1)<<31, uint32(1)<<23 // x^0 and x^8
+	for n := lenB; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			p = mul(p, sq)
+		}
+		sq = mul(sq, sq)
 	}
-	gf2Square(&even, &odd) // two zero bits
-	gf2Square(&odd, &even) // four zero bits
-	// Apply len(B) zero bytes to crcA: square the operator for each bit
-	// of lenB, starting at one byte (eight bits).
-	for {
-		gf2Square(&even, &odd)
-		if lenB&1 != 0 {
-			crcA = gf2Times(&even, crcA)
+	return mul(p, crcA) ^ crcB
+}
+
+// mul multiplies two polynomials modulo poly, in the reflected bit order
+// (the highest bit is x^0).
+func mul(a, b uint32) uint32 {
+	var p uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
 		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
-		}
-		gf2Square(&odd, &even)
-		if lenB&1 != 0 {
-			crcA = gf2Times(&odd, crcA)
-		}
-		lenB >>= 1
-		if lenB == 0 {
-			break
+		if b&1 != 0 {
+			b = b>>1 ^ poly
+		} else {
+			b >>= 1
 		}
 	}
-	return crcA ^ crcB
+	return p
 }
