@@ -68,6 +68,7 @@ func TestReadAt_Sequential(t *testing.T) {
 				t.Fatal("bytes differ")
 			}
 			st := o.Stats()
+			// Each block once: those of the prefix Open read come from it.
 			if st.BytesFetched != int64(len(data)) {
 				t.Errorf("fetched %d bytes, want %d (each block once)", st.BytesFetched, len(data))
 			}
@@ -467,5 +468,49 @@ func TestHint(t *testing.T) {
 	// half the cache, 8 blocks, refilled when half of it is left).
 	if n := st.Requests - before.Requests; n > blocksIn/4+4 {
 		t.Errorf("%d requests for %d hinted blocks", n, blocksIn)
+	}
+}
+
+// TestOpen_PrefixAndReadRange: opening reads the identity with the first
+// 64 KiB; ReadRange fetches exactly the range asked; both are served to
+// ReadAt and Stream without fetching them again.
+func TestOpen_PrefixAndReadRange(t *testing.T) {
+	data := randomBytes(1_000_000, 9)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), Options{})
+	if st := o.Stats(); st.Requests != 1 || st.BytesFetched != prefixSize {
+		t.Fatalf("open: %+v, want one request of %d bytes", st, prefixSize)
+	}
+	head := make([]byte, prefixSize)
+	if n, err := o.ReadRange(head, 0); n != prefixSize || err != nil || !bytes.Equal(head, data[:prefixSize]) {
+		t.Fatalf("ReadRange of the prefix: %d, %v", n, err)
+	}
+	tail := make([]byte, prefixSize)
+	off := int64(len(data)) - prefixSize
+	if n, err := o.ReadRange(tail, off); n != prefixSize || err != nil || !bytes.Equal(tail, data[off:]) {
+		t.Fatalf("ReadRange of the tail: %d, %v", n, err)
+	}
+	if n, err := o.ReadRange(tail, off+1); n != prefixSize-1 || err != io.EOF || !bytes.Equal(tail[:n], data[off+1:]) {
+		t.Fatalf("ReadRange past the end: %d, %v, want %d and io.EOF", n, err, prefixSize-1)
+	}
+	if st := o.Stats(); st.Requests != 3 || st.BytesFetched != 3*prefixSize-1 {
+		t.Errorf("after ReadRange: %+v, want 3 requests of 64 KiB (the last one byte short)", st)
+	}
+	before := o.Stats()
+	buf := make([]byte, 1000)
+	if _, err := o.ReadAt(buf, 5000); err != nil || !bytes.Equal(buf, data[5000:6000]) {
+		t.Fatalf("ReadAt in the prefix: %v", err)
+	}
+	if st := o.Stats(); st != before {
+		t.Errorf("ReadAt in the prefix fetched: %+v, before %+v", st, before)
+	}
+	r := o.Stream(t.Context(), 100)
+	got, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(got, data[100:]) {
+		t.Fatalf("Stream: %v", err)
+	}
+	if st := o.Stats(); st.BytesFetched-before.BytesFetched != int64(len(data))-prefixSize {
+		t.Errorf("Stream from 100 fetched %d bytes, want all but the prefix (%d)", st.BytesFetched-before.BytesFetched, int64(len(data))-prefixSize)
 	}
 }

@@ -72,7 +72,8 @@ type Object struct {
 	cancel context.CancelFunc
 	sem    chan struct{} // bounds requests in flight
 
-	bs, last int64 // block size, index of the last block
+	bs, last int64  // block size, index of the last block
+	prefix   []byte // the object's first bytes, read with its identity
 
 	mu     sync.Mutex
 	blocks map[int64]*block
@@ -144,7 +145,7 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	r := retrier{opts: &o.opts}
 	for {
 		sctx, cancel := context.WithTimeout(ctx, o.opts.stallTimeout())
-		o.id, head, o.ranged, err = o.be.stat(sctx, o.bs)
+		o.id, head, o.ranged, err = o.be.stat(sctx, prefixSize)
 		timedOut := sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 		cancel()
 		if err == nil {
@@ -161,12 +162,89 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	if o.id.Size > 0 {
 		o.last = (o.id.Size - 1) / o.bs
 	}
-	if o.ranged && len(head) > 0 && int64(len(head)) == o.blockLen(0) {
-		b := &block{idx: 0, data: head, done: make(chan struct{})}
-		o.blocks[0] = b
-		o.complete(b)
+	if o.ranged && int64(len(head)) == min(prefixSize, o.id.Size) {
+		o.prefix = head
 	}
 	return o, nil
+}
+
+// prefixSize is how much of the object the request for its identity reads:
+// what an index's fingerprint needs of its start (64 KiB), so that opening
+// an object and checking it against an index costs two small ranges.
+const prefixSize = 64 << 10
+
+// prefixBlock caches block k from the prefix Open read, if the prefix
+// holds all of it, and returns it; else nil. o.mu is held.
+func (o *Object) prefixBlock(k int64) *block {
+	start := k * o.bs
+	if start+o.blockLen(k) > int64(len(o.prefix)) {
+		return nil
+	}
+	b := &block{idx: k, data: o.prefix[start : start+o.blockLen(k)], done: make(chan struct{})}
+	o.blocks[k] = b
+	o.complete(b)
+	return b
+}
+
+// fromPrefix copies the bytes [off, end) into p if the prefix read with the
+// identity holds them (and the object was not found changed since).
+func (o *Object) fromPrefix(p []byte, off, end int64) bool {
+	if end > int64(len(o.prefix)) {
+		return false
+	}
+	o.mu.Lock()
+	failed := o.failed
+	o.mu.Unlock()
+	if failed != nil {
+		return false
+	}
+	copy(p, o.prefix[off:end])
+	return true
+}
+
+// ReadRange reads len(p) bytes at off, as ReadAt does, but with one request
+// for exactly that range and without the block cache: for a small read
+// nothing will read again (such as the last 64 KiB of an index's
+// fingerprint), which a cached block would round up to a whole block.
+func (o *Object) ReadRange(p []byte, off int64) (int, error) {
+	if o.file != nil {
+		return o.file.ReadAt(p, off)
+	}
+	if err := o.checkRead(off); err != nil {
+		return 0, err
+	}
+	if off >= o.id.Size {
+		return 0, io.EOF
+	}
+	end := min(off+int64(len(p)), o.id.Size)
+	q := p[:end-off]
+	var n int
+	if o.fromPrefix(q, off, end) {
+		n = len(q)
+	} else {
+		b := o.newBody(o.ctx, off, end)
+		var err error
+		n, err = io.ReadFull(b, q)
+		b.Close()
+		if err != nil {
+			return n, err
+		}
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// checkRead refuses a read at off that ReadAt and ReadRange cannot do.
+func (o *Object) checkRead(off int64) error {
+	if off < 0 {
+		return fmt.Errorf("remote: %s: negative offset %d", o.id.Name, off)
+	}
+	if !o.ranged {
+		return fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, o.id.Name)
+	}
+	return nil
 }
 
 // Identity returns the identity read when the object was opened.
@@ -213,8 +291,8 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 		return io.NopCloser(io.NewSectionReader(o.file, off, max(o.id.Size-off, 0)))
 	}
 	if o.ranged && off >= 0 && off < o.id.Size {
-		// Start with the cached block off lies in, if any (such as the
-		// first block, read by Open).
+		// Start with the cached block off lies in, if any, or the prefix
+		// Open read.
 		o.mu.Lock()
 		b := o.blocks[off/o.bs]
 		o.mu.Unlock()
@@ -222,6 +300,10 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 			start := b.idx * o.bs
 			rest := o.newBody(ctx, start+int64(len(b.data)), o.id.Size)
 			return &prefixed{Reader: io.MultiReader(bytes.NewReader(b.data[off-start:]), rest), rest: rest}
+		}
+		if off < int64(len(o.prefix)) {
+			rest := o.newBody(ctx, int64(len(o.prefix)), o.id.Size)
+			return &prefixed{Reader: io.MultiReader(bytes.NewReader(o.prefix[off:]), rest), rest: rest}
 		}
 	}
 	return o.newBody(ctx, off, o.id.Size)
@@ -240,11 +322,8 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if o.file != nil {
 		return o.file.ReadAt(p, off)
 	}
-	if off < 0 {
-		return 0, fmt.Errorf("remote: %s: negative offset %d", o.id.Name, off)
-	}
-	if !o.ranged {
-		return 0, fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, o.id.Name)
+	if err := o.checkRead(off); err != nil {
+		return 0, err
 	}
 	if off >= o.id.Size {
 		return 0, io.EOF
@@ -253,6 +332,12 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 		return 0, nil
 	}
 	end := min(off+int64(len(p)), o.id.Size)
+	if o.fromPrefix(p, off, end) {
+		if end-off < int64(len(p)) {
+			return int(end - off), io.EOF
+		}
+		return len(p), nil
+	}
 	blocks, err := o.acquire(off/o.bs, (end-1)/o.bs)
 	if err != nil {
 		return 0, err
@@ -301,8 +386,10 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	for k := a; k <= b; k++ {
 		blk := o.blocks[k]
 		if blk == nil {
-			o.startRun(k, limit)
-			blk = o.blocks[k]
+			if blk = o.prefixBlock(k); blk == nil {
+				o.startRun(k, limit)
+				blk = o.blocks[k]
+			}
 		} else if blk.elem != nil {
 			o.lru.MoveToFront(blk.elem)
 		}
@@ -311,7 +398,7 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	// Fetch ahead once no more than half the window is buffered, so that
 	// read-ahead goes out in requests of several blocks.
 	for m := b + 1; m <= limit; m++ {
-		if o.blocks[m] == nil {
+		if o.blocks[m] == nil && o.prefixBlock(m) == nil {
 			if m-b-1 <= ra/2 {
 				o.startRun(m, limit)
 			}

@@ -238,7 +238,10 @@ func TestS3_RegionDiscovery(t *testing.T) {
 			if first != tc.before {
 				t.Errorf("%d requests before the first GET, want %d: %+v", first, tc.before, calls)
 			}
-			if st := o.Stats(); st.Requests != int64(len(calls)) {
+			// Under load one request can be counted by Stats and not reach
+			// the handler (the transport sends it again on a new connection
+			// when a kept-alive one was closed under it).
+			if st := o.Stats(); st.Requests < int64(len(calls)) || st.Requests > int64(len(calls))+1 {
 				t.Errorf("Stats counts %d requests, the server saw %d", st.Requests, len(calls))
 			}
 		})
