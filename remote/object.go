@@ -210,20 +210,16 @@ func (o *Object) ReadRange(p []byte, off int64) (int, error) {
 	if o.file != nil {
 		return o.file.ReadAt(p, off)
 	}
-	if err := o.checkRead(off); err != nil {
+	end, err := o.readEnd(p, off)
+	if err != nil {
 		return 0, err
 	}
-	if off >= o.id.Size {
-		return 0, io.EOF
-	}
-	end := min(off+int64(len(p)), o.id.Size)
 	q := p[:end-off]
 	var n int
 	if o.fromPrefix(q, off, end) {
 		n = len(q)
 	} else {
 		b := o.newBody(o.ctx, off, end)
-		var err error
 		n, err = io.ReadFull(b, q)
 		b.Close()
 		if err != nil {
@@ -236,15 +232,18 @@ func (o *Object) ReadRange(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// checkRead refuses a read at off that ReadAt and ReadRange cannot do.
-func (o *Object) checkRead(off int64) error {
-	if off < 0 {
-		return fmt.Errorf("remote: %s: negative offset %d", o.id.Name, off)
+// readEnd checks a read of p at off for ReadAt and ReadRange, and returns
+// the offset where it ends in the object, or io.EOF at the end.
+func (o *Object) readEnd(p []byte, off int64) (int64, error) {
+	switch {
+	case off < 0:
+		return 0, fmt.Errorf("remote: %s: negative offset %d", o.id.Name, off)
+	case !o.ranged:
+		return 0, fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, o.id.Name)
+	case off >= o.id.Size:
+		return 0, io.EOF
 	}
-	if !o.ranged {
-		return fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, o.id.Name)
-	}
-	return nil
+	return min(off+int64(len(p)), o.id.Size), nil
 }
 
 // Identity returns the identity read when the object was opened.
@@ -322,16 +321,10 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if o.file != nil {
 		return o.file.ReadAt(p, off)
 	}
-	if err := o.checkRead(off); err != nil {
+	end, err := o.readEnd(p, off)
+	if err != nil || len(p) == 0 {
 		return 0, err
 	}
-	if off >= o.id.Size {
-		return 0, io.EOF
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	end := min(off+int64(len(p)), o.id.Size)
 	if o.fromPrefix(p, off, end) {
 		if end-off < int64(len(p)) {
 			return int(end - off), io.EOF
