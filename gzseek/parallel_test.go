@@ -86,6 +86,7 @@ func TestParallelStyles(t *testing.T) {
 	data := sample(2 << 20)
 	for _, style := range testarchive.Styles() {
 		t.Run(style.String(), func(t *testing.T) {
+			t.Parallel() // each style is minutes under the race detector: use both cores
 			z := testarchive.Gzip(t, data, style)
 			st := checkParallel(t, z, 64<<10, 16<<10, true)
 			t.Logf("%d bytes: %d chunks speculated, %d rejected", len(z), st.speculated, st.rejected)
@@ -98,6 +99,7 @@ func TestParallelExternal(t *testing.T) {
 	data := sample(2 << 20)
 	for _, tool := range testarchive.ExternalTools() {
 		t.Run(tool, func(t *testing.T) {
+			t.Parallel() // each style is minutes under the race detector: use both cores
 			in := data
 			if tool == "zopfli" {
 				in = data[:256<<10]

@@ -83,6 +83,7 @@ func TestResumeStyles(t *testing.T) {
 	data := sample(3 << 20)
 	for _, style := range testarchive.Styles() {
 		t.Run(style.String(), func(t *testing.T) {
+			t.Parallel() // each style is minutes under the race detector: use both cores
 			z := testarchive.Gzip(t, data, style)
 			out, cps := scanAll(t, z, 64<<10)
 			if !bytes.Equal(out, data) {
@@ -102,6 +103,7 @@ func TestResumeExternal(t *testing.T) {
 	data := sample(2 << 20)
 	for _, tool := range testarchive.ExternalTools() {
 		t.Run(tool, func(t *testing.T) {
+			t.Parallel() // each style is minutes under the race detector: use both cores
 			in := data
 			if tool == "zopfli" {
 				in = data[:256<<10] // zopfli is slow

@@ -13,6 +13,7 @@ func TestSparseWindow(t *testing.T) {
 	data := sample(2 << 20)
 	for _, style := range []testarchive.Style{testarchive.GoLevel1, testarchive.GoLevel6, testarchive.SyncFlush, testarchive.StoredHuffman, testarchive.MultiMember} {
 		t.Run(style.String(), func(t *testing.T) {
+			t.Parallel() // each style is minutes under the race detector: use both cores
 			z := testarchive.Gzip(t, data, style)
 			out, cps := scanAll(t, z, 64<<10)
 			var codec WindowCodec
