@@ -178,13 +178,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		}
 		opts.selected(&m.Header)
 		if skipSuperseded && m.Superseded {
-			// A superseded hard link is still checked, as a serial
-			// extraction would have tried to make it.
-			if m.Header.Typeflag == tar.TypeLink {
-				if _, err := w.linkTarget(&m.Header); err != nil {
-					x.report(err)
-				}
-			}
+			x.skipSuperseded(m)
 			return nil
 		}
 		if !hasData(m) {
@@ -246,6 +240,17 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+// skipSuperseded leaves out m, which a later member replaces. A superseded
+// hard link is still checked, as a serial extraction would have tried to
+// make it.
+func (x *run) skipSuperseded(m *index.Member) {
+	if m.Header.Typeflag == tar.TypeLink {
+		if _, err := x.w.linkTarget(&m.Header); err != nil {
+			x.report(err)
+		}
+	}
 }
 
 // header returns a copy of the member's header for the Writer.

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"archive/tar"
 	"context"
 	"fmt"
 	"os"
@@ -215,11 +214,7 @@ func Finish(ctx context.Context, a *index.Archive, opts Options) (Result, error)
 			return nil
 		}
 		if m.Superseded {
-			if m.Header.Typeflag == tar.TypeLink {
-				if _, err := w.linkTarget(&m.Header); err != nil {
-					x.report(err)
-				}
-			}
+			x.skipSuperseded(m)
 			return nil
 		}
 		var err error
