@@ -146,6 +146,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		})
 	}
 	p := &planner{cps: cps, emit: func(u *unit) error {
+		// A remote archive starts fetching the unit's bytes now, while
+		// it waits in the queue, not when a worker first reads them.
+		a.HintRange(u.start, u.end)
 		select {
 		case queue <- u:
 			return nil

@@ -10,8 +10,16 @@
 // Options.MaxRequests) over one reused connection pool. A reader that moves
 // from block to block is detected and the blocks ahead of it are fetched
 // before it asks (read-ahead grows with the run, up to Options.ReadAhead
-// blocks). Stream reads sequentially without the cache, for a one-pass index
-// build.
+// blocks). A reader that knows its next range announces it (Hint): its first
+// blocks are fetched at once, so that extraction's workers find the range of
+// their next unit fetched while it waited in their queue, and reads in it
+// fetch through to its end and no further. All readers together keep at
+// most half the cache fetched ahead and unread, and eviction takes unread
+// blocks last, so read-ahead never evicts what is still to be read; the
+// default cache grows with Options.Readers, as the ranges of many workers
+// share blocks at their ends. The block that holds the end of the prefix
+// Open read with the identity is fetched without it. Stream reads
+// sequentially without the cache, for a one-pass index build.
 //
 // Every body is read through one resumable reader: a dropped connection or a
 // body that stalls for Options.StallTimeout is re-requested from the byte it

@@ -514,3 +514,54 @@ func TestOpen_PrefixAndReadRange(t *testing.T) {
 		t.Errorf("Stream from 100 fetched %d bytes, want all but the prefix (%d)", st.BytesFetched-before.BytesFetched, int64(len(data))-prefixSize)
 	}
 }
+
+// TestHint_Prefetch: a hint starts fetching the range's first blocks at
+// once, so that a reader arriving later finds them fetched.
+func TestHint_Prefetch(t *testing.T) {
+	data := randomBytes(1_000_000, 16)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	before := o.Stats()
+	o.Hint(500_000, 600_000)
+	// fast(): 4 KiB blocks, a 16-block cache: a quarter of it, 4 blocks.
+	first := int64(500_000 / 4096 * 4096)
+	want := 4 * 4096
+	deadline := time.Now().Add(5 * time.Second)
+	for o.Stats().BytesFetched-before.BytesFetched < int64(want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("hint fetched %+v, want %d bytes", o.Stats(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	mid := o.Stats()
+	if mid.Requests-before.Requests != 1 || mid.BytesFetched-before.BytesFetched != int64(want) {
+		t.Fatalf("hint: %+v (before %+v), want one request of %d bytes", mid, before, want)
+	}
+	buf := make([]byte, want)
+	if _, err := o.ReadAt(buf, first); err != nil || !bytes.Equal(buf, data[first:first+int64(want)]) {
+		t.Fatalf("ReadAt of the prefetched blocks: %v", err)
+	}
+	// The read starts the window's refill past the prefetched blocks; the
+	// prefetched ones are not fetched again.
+	if got := o.Stats(); got.BytesFetched-mid.BytesFetched > 8*4096 {
+		t.Errorf("after reading the prefetched blocks: %+v, want at most a window more than %+v", got, mid)
+	}
+}
+
+// TestReadAt_BlockHoldingPrefix: the block that begins with the prefix Open
+// read is fetched without it.
+func TestReadAt_BlockHoldingPrefix(t *testing.T) {
+	data := randomBytes(1_000_000, 17)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), Options{ReadAhead: -1})
+	before := o.Stats()
+	buf := make([]byte, 10_000)
+	off := int64(prefixSize - 5000)
+	if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+10_000]) {
+		t.Fatalf("ReadAt across the prefix's end: %v", err)
+	}
+	got := o.Stats()
+	if n, want := got.BytesFetched-before.BytesFetched, int64(256<<10-prefixSize); got.Requests-before.Requests != 1 || n != want {
+		t.Errorf("fetched %d bytes in %d requests, want one of %d (the first block less the prefix)", n, got.Requests-before.Requests, want)
+	}
+}

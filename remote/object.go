@@ -80,6 +80,7 @@ type Object struct {
 	lru    list.List // complete blocks, most recently used first
 	heads  [32]head  // recent sequential readers
 	hints  [32]hint  // ranges announced by Hint
+	unread int64     // blocks fetched or being fetched ahead that no read has asked for yet
 	tick   uint64
 	failed error // sticky: the object changed
 }
@@ -89,6 +90,8 @@ type Object struct {
 type block struct {
 	idx  int64
 	data []byte
+	fill int  // bytes of data already there when its fetch began (from the prefix)
+	used bool // a read has asked for it (else it was fetched ahead)
 	err  error
 	done chan struct{}
 	elem *list.Element
@@ -180,7 +183,7 @@ func (o *Object) prefixBlock(k int64) *block {
 	if start+o.blockLen(k) > int64(len(o.prefix)) {
 		return nil
 	}
-	b := &block{idx: k, data: o.prefix[start : start+o.blockLen(k)], done: make(chan struct{})}
+	b := &block{idx: k, data: o.prefix[start : start+o.blockLen(k)], done: make(chan struct{}), used: true}
 	o.blocks[k] = b
 	o.complete(b)
 	return b
@@ -368,32 +371,39 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	half := int64(o.opts.cacheBlocks() / 2)
 	var ra, limit int64
 	if h := o.hinted(a); h != nil {
-		// Fetch through to the end of the announced range, no further.
-		ra = min(h.last-b, half)
+		// Fetch through to the end of the announced range, no further,
+		// in a window twice the read-ahead: several hinted readers (the
+		// workers of one extraction) share the cache.
+		ra = min(h.last-b, 2*int64(o.opts.readAhead()), half)
 		limit = min(b+max(ra, 0), o.last)
 	} else {
 		ra = min(int64(o.streak(a, b)), int64(o.opts.readAhead()), half)
 		limit = min(b+ra, o.last)
 	}
+	// All readers together keep at most half the cache fetched ahead and
+	// unread, so that the cache does not evict what is still to be read:
+	// a run may add that many blocks past those asked for.
+	ahead := func(from int64) int64 { return min(limit, from-1+max(half-o.unread, 0)) }
 	res := make([]*block, 0, b-a+1)
 	for k := a; k <= b; k++ {
 		blk := o.blocks[k]
 		if blk == nil {
 			if blk = o.prefixBlock(k); blk == nil {
-				o.startRun(k, limit)
+				o.startRun(k, max(ahead(b+1), b))
 				blk = o.blocks[k]
 			}
 		} else if blk.elem != nil {
 			o.lru.MoveToFront(blk.elem)
 		}
+		o.use(blk)
 		res = append(res, blk)
 	}
 	// Fetch ahead once no more than half the window is buffered, so that
 	// read-ahead goes out in requests of several blocks.
 	for m := b + 1; m <= limit; m++ {
 		if o.blocks[m] == nil && o.prefixBlock(m) == nil {
-			if m-b-1 <= ra/2 {
-				o.startRun(m, limit)
+			if m-b-1 <= ra/2 && ahead(m) >= m {
+				o.startRun(m, ahead(m))
 			}
 			break
 		}
@@ -402,9 +412,12 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 }
 
 // Hint announces that the bytes [off, end) will be read next, in order:
-// reads inside the range fetch through to its end in few requests, and
+// their first blocks (a read-ahead's worth) are fetched at once, reads
+// inside the range fetch through to its end in few requests, and
 // read-ahead stops there, so that a reader that knows its extent (such as
-// one archive member) fetches little more than it needs.
+// one archive member) fetches little more than it needs, and a reader
+// that announces its next range before it gets there (as extraction's
+// workers do with their queued work) does not wait a round trip for it.
 func (o *Object) Hint(off, end int64) {
 	if o.file != nil || !o.ranged || off < 0 || end <= off || off >= o.id.Size {
 		return
@@ -419,7 +432,22 @@ func (o *Object) Hint(off, end int64) {
 			slot = i
 		}
 	}
-	o.hints[slot] = hint{first: off / o.bs, last: (end - 1) / o.bs, tick: o.tick}
+	h := hint{first: off / o.bs, last: (end - 1) / o.bs, tick: o.tick}
+	o.hints[slot] = h
+	if o.failed != nil {
+		return
+	}
+	n := min(int64(o.opts.readAhead()), int64(o.opts.cacheBlocks()/4), int64(o.opts.cacheBlocks()/2)-o.unread)
+	if n <= 0 {
+		return
+	}
+	limit := min(h.last, h.first+n-1)
+	for k := h.first; k <= limit; k++ {
+		if o.blocks[k] == nil && o.prefixBlock(k) == nil {
+			o.startRun(k, limit)
+			return
+		}
+	}
 }
 
 // hinted returns the most recent hint whose range holds block k. o.mu is
@@ -478,7 +506,12 @@ func (o *Object) startRun(k, limit int64) {
 			break
 		}
 		b := &block{idx: i, data: make([]byte, o.blockLen(i)), done: make(chan struct{})}
+		if len(run) == 0 && i*o.bs < int64(len(o.prefix)) {
+			// The prefix holds the block's start: fetch only the rest.
+			b.fill = copy(b.data, o.prefix[i*o.bs:])
+		}
 		o.blocks[i] = b
+		o.unread++
 		run = append(run, b)
 	}
 	go o.fetch(run)
@@ -493,12 +526,12 @@ func (o *Object) fetch(run []*block) {
 		return
 	}
 	defer func() { <-o.sem }()
-	start := run[0].idx * o.bs
+	start := run[0].idx*o.bs + int64(run[0].fill)
 	last := run[len(run)-1]
 	b := o.newBody(o.ctx, start, last.idx*o.bs+int64(len(last.data)))
 	defer b.Close()
 	for i, blk := range run {
-		if _, err := io.ReadFull(b, blk.data); err != nil {
+		if _, err := io.ReadFull(b, blk.data[blk.fill:]); err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				err = fmt.Errorf("remote: %s: short body: %w", o.id.Name, err)
 			}
@@ -511,13 +544,26 @@ func (o *Object) fetch(run []*block) {
 	}
 }
 
+// use marks blk as asked for by a read. o.mu is held.
+func (o *Object) use(blk *block) {
+	if !blk.used {
+		blk.used = true
+		o.unread--
+	}
+}
+
 // complete makes blk available and evicts the least recently used blocks
-// beyond the cache size. o.mu is held.
+// beyond the cache size, the unread ones last. o.mu is held.
 func (o *Object) complete(blk *block) {
 	blk.elem = o.lru.PushFront(blk)
 	close(blk.done)
-	for o.lru.Len() > o.opts.cacheBlocks() {
-		old := o.lru.Remove(o.lru.Back()).(*block)
+	for e := o.lru.Back(); o.lru.Len() > o.opts.cacheBlocks() && e != nil; {
+		old := e.Value.(*block)
+		e = e.Prev()
+		if !old.used {
+			continue
+		}
+		o.lru.Remove(old.elem)
 		old.elem = nil
 		if o.blocks[old.idx] == old {
 			delete(o.blocks, old.idx)
@@ -534,6 +580,7 @@ func (o *Object) fail(run []*block, err error) {
 		o.failed = err
 	}
 	for _, b := range run {
+		o.use(b)
 		b.err = err
 		b.data = nil
 		if o.blocks[b.idx] == b {

@@ -10,9 +10,15 @@ import (
 type Options struct {
 	// BlockSize is the unit of fetching and caching (256 KiB if 0).
 	BlockSize int64
-	// CacheSize bounds the bytes of cached blocks (32 MiB if 0); blocks
-	// being fetched are held until their readers have them.
+	// CacheSize bounds the bytes of cached blocks (if 0: 32 MiB, or
+	// 8 MiB for each of Readers if that is more); blocks being fetched are
+	// held until their readers have them.
 	CacheSize int64
+	// Readers is how many readers will read at once in different places,
+	// such as an extraction's workers. The default cache holds a window of
+	// read-ahead for each and the blocks their ranges share, so that it
+	// does not evict what another reader is still to read.
+	Readers int
 	// ReadAhead is the most blocks fetched ahead of a sequential reader
 	// (8 if 0; negative turns read-ahead off).
 	ReadAhead int
@@ -53,7 +59,9 @@ type Options struct {
 }
 
 func (o *Options) blockSize() int64              { return def(o.BlockSize, 256<<10) }
-func (o *Options) cacheBlocks() int              { return int(max(def(o.CacheSize, 32<<20)/o.blockSize(), 2)) }
+func (o *Options) cacheBlocks() int {
+	return int(max(def(o.CacheSize, max(32<<20, int64(o.Readers)*8<<20))/o.blockSize(), 2))
+}
 func (o *Options) maxRequests() int              { return def(o.MaxRequests, 8) }
 func (o *Options) minBackoff() time.Duration     { return def(o.MinBackoff, 100*time.Millisecond) }
 func (o *Options) maxBackoff() time.Duration     { return def(o.MaxBackoff, 10*time.Second) }

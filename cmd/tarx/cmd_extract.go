@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -143,6 +144,10 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 		jobs:          c.Int("jobs"),
 		saveIndex:     c.String("save-index"),
 		stdin:         c.App.Reader,
+	}
+	o.remote.Readers = o.jobs
+	if o.jobs == 0 {
+		o.remote.Readers = runtime.NumCPU()
 	}
 	if o.archive == "-" && o.sharded() {
 		return extractOptions{}, usagef("extract: shards need an index: ARCHIVE cannot be -")
