@@ -171,6 +171,26 @@ run() {
 	bash -c "$cmd" 2>"$res/$key.stderr" >/dev/null || die "$key failed: $(cat "$res/$key.stderr")"
 	curl -sf "$stats/.benchserve/stats?reset=1" >"$res/$key.served.json"
 }
+# pair KEY RUNS PREPARE LOCAL_CMD CMD STATS_URL: as run, with the same command
+# on the local file timed in the same hyperfine call (KEY.local-extract), so
+# that the two meet the same machine.
+pair() {
+	local key=$1 runs=$2 prep=$3 lcmd=$4 cmd=$5 stats=$6
+	log "$key (with the local file)"
+	hyperfine -N --style none --runs "$runs" --warmup 1 --prepare "$prep" \
+		--export-json "$res/$key.pair.json" -n "$key.local" "$lcmd" -n "$key" "$cmd" >/dev/null
+	python3 - "$res" "$key" <<'PY'
+import json, sys
+res, key = sys.argv[1:]
+j = json.load(open(f"{res}/{key}.pair.json"))
+for r, name in zip(j["results"], ("local-extract", "extract")):
+    json.dump({"results": [r]}, open(f"{res}/{key.rsplit('.extract', 1)[0]}.{name}.json", "w"))
+PY
+	bash -c "$prep"
+	curl -sf "$stats/.benchserve/stats?reset=1" >/dev/null
+	bash -c "$cmd" 2>"$res/$key.stderr" >/dev/null || die "$key failed: $(cat "$res/$key.stderr")"
+	curl -sf "$stats/.benchserve/stats?reset=1" >"$res/$key.served.json"
+}
 cold="rm -rf $XDG_CACHE_HOME"
 clean="rm -rf $out && mkdir $out"
 for a in "${archives[@]}"; do
@@ -197,7 +217,7 @@ for a in "${archives[@]}"; do
 			run "$k.get" "$RUNS" "" "$tarx --stats get -O $u $qM" "$U"
 			run "$k.cat" "$RUNS" "" "$tarx --stats cat $u $qM" "$U"
 			run "$k.curl-get" "$slow" "" "curl -sf $u | tar -xzOf - $qM >/dev/null" "$U"
-			run "$k.extract" "$slow" "$clean" "$tarx --stats extract $u -C $out" "$U"
+			pair "$k.extract" "$slow" "$clean" "$tarx extract $A -C $out" "$tarx --stats extract $u -C $out" "$U"
 			run "$k.curl-extract" "$slow" "$clean" "curl -sf $u | tar -xzf - -C $out" "$U"
 			run "$k.index" "$slow" "rm -f $out/i.tarx" "$tarx --stats index --force --index $out/i.tarx $u" "$U"
 			run "$k.curl-gunzip" "$slow" "" "curl -sf $u | gzip -dc >/dev/null" "$U"
