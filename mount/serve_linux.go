@@ -21,14 +21,14 @@ import (
 
 // server is the state shared by the nodes of one mount.
 type server struct {
-	a      *index.Archive
-	listed listedCache // entries just listed, for the lookups that follow
-	opts   Options
-	store  *store           // reads of contiguous members
-	pool   *pool            // reads of sparse members
-	links  map[int64]uint32 // hard links to each member, by Seq
-	failed sync.Map         // Seqs of members whose reads failed (logged)
-	ctx    context.Context  // cancelled when unmounting
+	a        *index.Archive
+	listings listings // recent listings, for the lookups that follow
+	opts     Options
+	store    *store           // reads of contiguous members
+	pool     *pool            // reads of sparse members
+	links    map[int64]uint32 // hard links to each member, by Seq
+	failed   sync.Map         // Seqs of members whose reads failed (logged)
+	ctx      context.Context  // cancelled when unmounting
 	// noOpen is set when the kernel opens files without asking
 	// (FUSE_NO_OPEN_SUPPORT): Open then answers ENOSYS.
 	noOpen atomic.Bool
@@ -114,10 +114,11 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		MaxReadAhead: 1 << 20,
 		MaxWrite:     1 << 20, // lets the kernel send 1 MiB reads
 		Debug:        opts.Debug,
-		// The kernel chooses: entries with their attributes (READDIRPLUS)
-		// for listings whose entries get looked up (ls -l, diff -r),
-		// names alone for the rest (find), which then costs the kernel
-		// and go-fuse no inode per file.
+		// The kernel asks for entries with their attributes
+		// (READDIRPLUS) in the first reply of a listing, and later ones
+		// only when the entries it listed were looked up (ls -l, diff
+		// -r); dirHandle.Lookup answers with attributes for small
+		// directories only (see plusEntries).
 		ExtraCapabilities: fuse.CAP_READDIRPLUS_AUTO,
 	}
 	if os.Geteuid() == 0 {
