@@ -20,24 +20,24 @@ type memberCache struct {
 // cache keeps.
 const cachedChunks = 8
 
+// cachedChunk is one decoded chunk. Its members are never modified once
+// it is cached: readers share them.
 type cachedChunk struct {
 	first   int64
 	members []Member
 }
 
-// get returns a copy of the member seq if its chunk is cached.
-func (c *memberCache) get(seq int64) (*Member, bool) {
-	first := seq / membersPerChunk * membersPerChunk
+// get returns the cached chunk whose first member is first, or nil.
+func (c *memberCache) get(first int64) *cachedChunk {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, ch := range c.chunks {
-		if ch.first == first && seq-first < int64(len(ch.members)) {
+		if ch.first == first {
 			c.chunks = append(append(c.chunks[:i:i], c.chunks[i+1:]...), ch)
-			m := ch.members[seq-first]
-			return &m, true
+			return ch
 		}
 	}
-	return nil, false
+	return nil
 }
 
 func (c *memberCache) put(ch *cachedChunk) {
@@ -49,37 +49,76 @@ func (c *memberCache) put(ch *cachedChunk) {
 	c.chunks = append(c.chunks, ch)
 }
 
-// cachedMember returns the member seq, decoding and caching its whole
-// chunk (with Superseded set) when it is not cached.
+// cachedMember returns a copy of the member seq, decoding and caching its
+// whole chunk (with Superseded set) when it is not cached.
 func (a *Archive) cachedMember(seq int64) (*Member, error) {
 	if seq < 0 || seq >= a.info.Members {
 		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
 	}
-	if m, ok := a.cache.get(seq); ok {
-		return m, nil
+	ch, err := a.chunkOf(seq)
+	if err != nil {
+		return nil, err
 	}
+	m := ch.members[seq-ch.first]
+	return &m, nil
+}
+
+// chunkOf returns the decoded chunk that holds member seq (0 <= seq <
+// Members), from the cache or decoded and cached.
+func (a *Archive) chunkOf(seq int64) (*cachedChunk, error) {
 	first := seq / membersPerChunk * membersPerChunk
+	if ch := a.cache.get(first); ch != nil && seq-first < int64(len(ch.members)) {
+		return ch, nil
+	}
 	ch := &cachedChunk{first: first}
 	err := view(a.db, func(tx *bolt.Tx) error {
-		last := first + membersPerChunk - 1
-		if last >= a.info.Members {
-			last = a.info.Members - 1
+		v := tx.Bucket(bucketMembers).Get(u64(first))
+		if v == nil {
+			return fmt.Errorf("%w: member %d", ErrNotFound, seq)
 		}
-		seqs := make([]int64, 0, last-first+1)
-		for s := first; s <= last; s++ {
-			seqs = append(seqs, s)
+		var err error
+		if ch.members, err = appendChunk(make([]Member, 0, membersPerChunk), v); err != nil {
+			return err
 		}
-		return membersBySeq(tx, seqs, func(m *Member) error {
-			ch.members = append(ch.members, *m)
-			return nil
-		})
+		sup := supersededReader{b: tx.Bucket(bucketSuperseded)}
+		for i := range ch.members {
+			m := &ch.members[i]
+			m.Seq += first
+			m.Superseded = sup.superseded(m.Seq)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	a.cache.put(ch)
-	if m, ok := a.cache.get(seq); ok {
-		return m, nil
+	if seq-first >= int64(len(ch.members)) {
+		return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
 	}
-	return nil, fmt.Errorf("%w: member %d", ErrNotFound, seq)
+	a.cache.put(ch)
+	return ch, nil
+}
+
+// MembersOf calls fn for each member of seqs (Entry.Seq values), in the
+// order given, with Superseded set. Neighbouring sequence numbers share
+// their decoded chunk, which is cached as for Member, so a directory's
+// members cost about one decoding of their records. The Member passed to
+// fn is shared with other readers: fn must not modify it, and must copy
+// what it keeps.
+func (a *Archive) MembersOf(seqs []int64, fn func(*Member) error) error {
+	var ch *cachedChunk
+	for _, seq := range seqs {
+		if seq < 0 || seq >= a.info.Members {
+			return fmt.Errorf("%w: member %d", ErrNotFound, seq)
+		}
+		if ch == nil || seq < ch.first || seq-ch.first >= int64(len(ch.members)) {
+			var err error
+			if ch, err = a.chunkOf(seq); err != nil {
+				return err
+			}
+		}
+		if err := fn(&ch.members[seq-ch.first]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

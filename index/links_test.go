@@ -74,3 +74,54 @@ func TestMember_Cache(t *testing.T) {
 		t.Errorf("Member past the end: %v, want ErrNotFound", err)
 	}
 }
+
+// TestMembersOf checks that MembersOf yields the members asked for, in
+// the order asked, as Members has them: in order, backwards across
+// chunks, with repeats, and that it fails for a member that is not there.
+func TestMembersOf(t *testing.T) {
+	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 8, SmallFiles: 2000})
+	a := mustOpen(t, writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel1)), Options{})
+	all := members(t, a)
+	n := int64(len(all))
+	if n < 3*membersPerChunk {
+		t.Fatalf("%d members: too few for three chunks", n)
+	}
+	var forward, backward []int64
+	for i := range n {
+		forward = append(forward, i)
+		backward = append(backward, n-1-i)
+	}
+	for _, tt := range []struct {
+		name string
+		seqs []int64
+	}{
+		{"forward", forward},
+		{"backward", backward},
+		{"scattered", []int64{membersPerChunk + 3, 0, n - 1, membersPerChunk + 3, 2*membersPerChunk - 1, 2 * membersPerChunk, 1}},
+		{"none", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			i := 0
+			err := a.MembersOf(tt.seqs, func(m *Member) error {
+				want := all[tt.seqs[i]]
+				if m.Seq != want.Seq || m.Header.Name != want.Header.Name || m.Superseded != want.Superseded || m.DataOffset != want.DataOffset || m.CRC != want.CRC {
+					t.Errorf("member %d: %d %q, want %d %q", i, m.Seq, m.Name(), want.Seq, want.Name())
+				}
+				i++
+				return nil
+			})
+			if err != nil || i != len(tt.seqs) {
+				t.Errorf("%d members, %v; want %d", i, err, len(tt.seqs))
+			}
+		})
+	}
+	for _, bad := range []int64{-1, n} {
+		if err := a.MembersOf([]int64{0, bad}, func(*Member) error { return nil }); !errors.Is(err, ErrNotFound) {
+			t.Errorf("MembersOf with %d: %v, want ErrNotFound", bad, err)
+		}
+	}
+	stop := errors.New("stop")
+	if err := a.MembersOf(forward, func(*Member) error { return stop }); err != stop {
+		t.Errorf("MembersOf returned %v, want fn's error", err)
+	}
+}

@@ -15,30 +15,39 @@ import (
 )
 
 // decodeChunk decodes a chunk of member records, calling fn for each.
+// The members live in one slice: fn may retain them.
 func decodeChunk(v []byte, fn func(*Member) error) error {
-	raw, err := unpack(v)
+	ms, err := appendChunk(nil, v)
 	if err != nil {
-		return fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
+		return err
 	}
-	r := recordReader{b: raw}
-	var prevEnd int64
-	seq := int64(-1)
-	for len(r.b) > 0 {
-		var m Member
-		if err := r.member(&m, prevEnd); err != nil {
-			return err
-		}
-		prevEnd = m.DataEnd
-		if seq < 0 {
-			seq = 0
-		}
-		m.Seq = seq
-		seq++
-		if err := fn(&m); err != nil {
+	for i := range ms {
+		if err := fn(&ms[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// appendChunk decodes a chunk of member records, appending them to ms,
+// numbered from 0 within the chunk.
+func appendChunk(ms []Member, v []byte) ([]Member, error) {
+	raw, err := unpack(v)
+	if err != nil {
+		return ms, fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
+	}
+	r := recordReader{b: raw}
+	var prevEnd int64
+	for seq := int64(0); len(r.b) > 0; seq++ {
+		ms = append(ms, Member{})
+		m := &ms[len(ms)-1]
+		if err := r.member(m, prevEnd); err != nil {
+			return ms[:len(ms)-1], err
+		}
+		prevEnd = m.DataEnd
+		m.Seq = seq
+	}
+	return ms, nil
 }
 
 // unpack decompresses a chunk made by packer.

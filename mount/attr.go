@@ -77,23 +77,16 @@ func memberAttr(m *index.Member, nlink uint32) attr {
 	if a.ctime.IsZero() {
 		a.ctime = a.mtime
 	}
+	a.mode |= fileType(h.Typeflag)
 	switch h.Typeflag {
-	case tar.TypeDir:
-		a.mode |= sIFDIR
+	case tar.TypeDir, tar.TypeFifo:
 	case tar.TypeSymlink:
 		a.mode = sIFLNK | 0o777
 		a.size = int64(len(h.Linkname))
 		a.linkTarget = h.Linkname
-	case tar.TypeChar:
-		a.mode |= sIFCHR
+	case tar.TypeChar, tar.TypeBlock:
 		a.rdev = mkdev(h.Devmajor, h.Devminor)
-	case tar.TypeBlock:
-		a.mode |= sIFBLK
-		a.rdev = mkdev(h.Devmajor, h.Devminor)
-	case tar.TypeFifo:
-		a.mode |= sIFIFO
-	default: // regular files, and the types extraction writes as such
-		a.mode |= sIFREG
+	default:
 		a.size = h.Size
 		stored := h.Size
 		if m.Sparse {
@@ -102,6 +95,24 @@ func memberAttr(m *index.Member, nlink uint32) attr {
 		a.blocks = uint64(stored+511) / 512
 	}
 	return a
+}
+
+// fileType returns the file type bits of a member of type flag t, as
+// extraction creates it (hard links are resolved before).
+func fileType(t byte) uint32 {
+	switch t {
+	case tar.TypeDir:
+		return sIFDIR
+	case tar.TypeSymlink:
+		return sIFLNK
+	case tar.TypeChar:
+		return sIFCHR
+	case tar.TypeBlock:
+		return sIFBLK
+	case tar.TypeFifo:
+		return sIFIFO
+	}
+	return sIFREG // regular files, and the types extraction writes as such
 }
 
 // dirAttr returns the attributes of a directory implied by the members

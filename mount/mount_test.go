@@ -6,12 +6,15 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -543,4 +546,143 @@ func TestMount_SharedCache(t *testing.T) {
 		}
 		return checkPreads(f, data, rand.New(rand.NewPCG(uint64(i), 8)), 30, 300<<10)
 	})
+}
+
+// listEntries returns, for a directory of n entries at dir, members of
+// every type the listing resolves (files, directories, symbolic links,
+// fifos, devices, hard links, a dangling hard link, a name replaced by a
+// later member), with the names, types and targets of hard links that a
+// listing must show.
+func listEntries(dir string, n int) (entries []testarchive.Entry, want map[string]uint32, links map[string]string) {
+	mt := time.Unix(1700000000, 0)
+	want, links = map[string]uint32{}, map[string]string{}
+	for i := range n {
+		name := fmt.Sprintf("%s/e%04d", dir, i)
+		h := tar.Header{Name: name, Mode: 0o644, ModTime: mt}
+		typ := uint32(unix.S_IFREG)
+		switch i % 7 {
+		case 0, 1:
+			h.Typeflag, h.Size = tar.TypeReg, 1
+		case 2:
+			h.Typeflag, h.Linkname, typ = tar.TypeSymlink, "e0000", unix.S_IFLNK
+		case 3:
+			h.Typeflag, typ = tar.TypeFifo, unix.S_IFIFO
+		case 4:
+			h.Typeflag, h.Name, typ = tar.TypeDir, name+"/", unix.S_IFDIR
+		case 5:
+			h.Typeflag, h.Devmajor, h.Devminor, typ = tar.TypeChar, 1, 3, unix.S_IFCHR
+		case 6:
+			h.Typeflag, h.Linkname = tar.TypeLink, fmt.Sprintf("%s/e%04d", dir, i-6)
+			links[name] = h.Linkname
+		}
+		e := testarchive.Entry{Header: h}
+		if h.Size > 0 {
+			e.Data = []byte{'x'}
+		}
+		entries = append(entries, e)
+		want[name] = typ
+	}
+	entries = append(entries,
+		testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeLink, Name: dir + "/dangling", Linkname: dir + "/none", ModTime: mt}},
+		// e0001 becomes a symbolic link: the last member of a path wins.
+		testarchive.Entry{Header: tar.Header{Typeflag: tar.TypeSymlink, Name: dir + "/e0001", Linkname: "e0000", ModTime: mt}})
+	want[dir+"/e0001"] = unix.S_IFLNK
+	return entries, want, links
+}
+
+// getdents lists the directory at p with getdents64 and a buffer of size
+// bytes (many READDIRs for a small one), twice, rewinding in between: it
+// returns each name's d_type as file type bits and its d_ino.
+func getdents(t *testing.T, p string, size int) (types map[string]uint32, inos map[string]uint64) {
+	t.Helper()
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	dtype := map[uint8]uint32{unix.DT_REG: unix.S_IFREG, unix.DT_DIR: unix.S_IFDIR, unix.DT_LNK: unix.S_IFLNK, unix.DT_FIFO: unix.S_IFIFO, unix.DT_CHR: unix.S_IFCHR, unix.DT_BLK: unix.S_IFBLK}
+	var first map[string]uint32
+	for pass := range 2 {
+		types, inos = map[string]uint32{}, map[string]uint64{}
+		buf := make([]byte, size)
+		for {
+			n, err := unix.Getdents(fd, buf)
+			if err != nil {
+				t.Fatalf("getdents %s: %v", p, err)
+			}
+			if n == 0 {
+				break
+			}
+			for b := buf[:n]; len(b) > 0; {
+				ino := binary.NativeEndian.Uint64(b)
+				reclen := binary.NativeEndian.Uint16(b[16:])
+				name := string(bytes.TrimRight(b[19:reclen], "\x00"))
+				if name != "." && name != ".." {
+					if _, dup := types[name]; dup {
+						t.Errorf("pass %d: %s listed twice", pass, name)
+					}
+					types[name], inos[name] = dtype[b[18]], ino
+				}
+				b = b[reclen:]
+			}
+		}
+		if pass == 0 {
+			first = types
+			if _, err := unix.Seek(fd, 0, io.SeekStart); err != nil {
+				t.Fatal(err)
+			}
+		} else if !maps.Equal(first, types) {
+			t.Errorf("%s lists %d entries after a rewind, %d before", p, len(types), len(first))
+		}
+	}
+	return types, inos
+}
+
+// TestMount_Listing lists a directory smaller than plusEntries and one
+// bigger (whose READDIRPLUS entries come without attributes), with
+// getdents buffers of several sizes: every entry once, with the type and
+// inode number that lstat gives, dangling hard links left out, hard links
+// sharing their target's inode, and names the listing lacks not found.
+func TestMount_Listing(t *testing.T) {
+	fuseUsable(t)
+	small, wantSmall, linksSmall := listEntries("small", 20)
+	big, wantBig, linksBig := listEntries("big", plusEntries+300)
+	gz := testarchive.External(t, testarchive.Tar(t, append(small, big...), tar.FormatPAX), "gzip-6")
+	for _, size := range []int{1 << 9, 32 << 10} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			_, dir := serve(t, openArchive(t, testarchive.WriteArchive(t, gz)), Options{})
+			for _, c := range []struct {
+				dir   string
+				want  map[string]uint32
+				links map[string]string
+			}{{"small", wantSmall, linksSmall}, {"big", wantBig, linksBig}} {
+				types, inos := getdents(t, filepath.Join(dir, c.dir), size)
+				if len(types) != len(c.want) {
+					t.Errorf("%s lists %d entries, want %d", c.dir, len(types), len(c.want))
+				}
+				for name, typ := range c.want {
+					base := path.Base(name)
+					var st unix.Stat_t
+					if err := unix.Lstat(filepath.Join(dir, name), &st); err != nil {
+						t.Errorf("lstat %s: %v", name, err)
+						continue
+					}
+					if types[base] != typ || st.Mode&unix.S_IFMT != typ || inos[base] != st.Ino {
+						t.Errorf("%s: listed as type %#o ino %d, lstat type %#o ino %d, want type %#o", name, types[base], inos[base], st.Mode&unix.S_IFMT, st.Ino, typ)
+					}
+					if target, ok := c.links[name]; ok {
+						var tst unix.Stat_t
+						if err := unix.Lstat(filepath.Join(dir, target), &tst); err != nil || tst.Ino != st.Ino || st.Nlink != 2 {
+							t.Errorf("hard link %s: ino %d nlink %d, target %s ino %d (%v)", name, st.Ino, st.Nlink, target, tst.Ino, err)
+						}
+					}
+				}
+				for _, name := range []string{"dangling", "none", "e9999"} {
+					if _, err := os.Lstat(filepath.Join(dir, c.dir, name)); !errors.Is(err, os.ErrNotExist) {
+						t.Errorf("%s/%s: %v, want not found", c.dir, name, err)
+					}
+				}
+			}
+		})
+	}
 }

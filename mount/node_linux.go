@@ -52,7 +52,6 @@ func refOf(m *index.Member) ref {
 
 var (
 	_ fs.NodeLookuper    = (*node)(nil)
-	_ fs.NodeReaddirer   = (*node)(nil)
 	_ fs.NodeGetattrer   = (*node)(nil)
 	_ fs.NodeOpener      = (*node)(nil)
 	_ fs.NodeFlusher     = (*node)(nil)
@@ -150,36 +149,33 @@ func (s *server) linkTarget(m *index.Member) (*index.Member, error) {
 }
 
 func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if l := n.s.listings.get(n); l != nil {
+		de := l.find(name)
+		if de == nil {
+			return nil, syscall.ENOENT
+		}
+		return n.lookupIn(ctx, de, out)
+	}
 	p := path.Join(n.path, name)
 	if !iofs.ValidPath(p) {
 		return nil, syscall.ENOENT
 	}
-	c, ok := n.s.listed.take(n, name)
-	a, r := c.a, c.r
-	if !ok {
-		var err error
-		if a, r, err = n.s.entry(p); err != nil {
-			return nil, n.s.errno("lookup "+p, err)
-		}
+	a, r, err := n.s.entry(p)
+	if err != nil {
+		return nil, n.s.errno("lookup "+p, err)
 	}
+	return n.newChild(ctx, p, a, r, out), 0
+}
+
+// newChild returns the inode of the child of n at path p, with
+// attributes a, filling out.
+func (n *node) newChild(ctx context.Context, p string, a attr, r ref, out *fuse.EntryOut) *fs.Inode {
 	child := &node{s: n.s, ref: r}
 	if a.mode&sIFMT == sIFDIR {
 		child.path = p
 	}
 	a.fill(&out.Attr)
-	return n.NewInode(ctx, child, fs.StableAttr{Mode: a.mode & sIFMT, Ino: a.ino}), 0
-}
-
-func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
-	var entries []*index.Entry
-	err := n.s.a.ReadDir(n.path, func(e *index.Entry) error {
-		entries = append(entries, e)
-		return nil
-	})
-	if err != nil {
-		return nil, n.s.errno("readdir "+n.path, err)
-	}
-	return &listing{dir: n, entries: entries}, 0
+	return n.NewInode(ctx, child, fs.StableAttr{Mode: a.mode & sIFMT, Ino: a.ino})
 }
 
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {

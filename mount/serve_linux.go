@@ -17,18 +17,19 @@ import (
 	"github.com/hanwen/go-fuse/v2/fs"
 	"github.com/hanwen/go-fuse/v2/fuse"
 	"github.com/tarx-dev/tarx/index"
+	"golang.org/x/sys/unix"
 )
 
 // server is the state shared by the nodes of one mount.
 type server struct {
-	a      *index.Archive
-	listed listedCache // entries just listed, for the lookups that follow
-	opts   Options
-	store  *store           // reads of contiguous members
-	pool   *pool            // reads of sparse members
-	links  map[int64]uint32 // hard links to each member, by Seq
-	failed sync.Map         // Seqs of members whose reads failed (logged)
-	ctx    context.Context  // cancelled when unmounting
+	a        *index.Archive
+	listings listings // recent listings, for the lookups that follow
+	opts     Options
+	store    *store           // reads of contiguous members
+	pool     *pool            // reads of sparse members
+	links    map[int64]uint32 // hard links to each member, by Seq
+	failed   sync.Map         // Seqs of members whose reads failed (logged)
+	ctx      context.Context  // cancelled when unmounting
 	// noOpen is set when the kernel opens files without asking
 	// (FUSE_NO_OPEN_SUPPORT): Open then answers ENOSYS.
 	noOpen atomic.Bool
@@ -111,13 +112,14 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		FsName:       name,
 		Name:         "tarx",
 		Options:      append([]string{"default_permissions"}, opts.MountOptions...),
-		MaxReadAhead: 1 << 20,
-		MaxWrite:     1 << 20, // lets the kernel send 1 MiB reads
+		MaxReadAhead: maxRead,
+		MaxWrite:     maxRead, // lets the kernel send 1 MiB reads
 		Debug:        opts.Debug,
-		// The kernel chooses: entries with their attributes (READDIRPLUS)
-		// for listings whose entries get looked up (ls -l, diff -r),
-		// names alone for the rest (find), which then costs the kernel
-		// and go-fuse no inode per file.
+		// The kernel asks for entries with their attributes
+		// (READDIRPLUS) in the first reply of a listing, and later ones
+		// only when the entries it listed were looked up (ls -l, diff
+		// -r); dirHandle.Lookup answers with attributes for small
+		// directories only (see plusEntries).
 		ExtraCapabilities: fuse.CAP_READDIRPLUS_AUTO,
 	}
 	if os.Geteuid() == 0 {
@@ -140,6 +142,11 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		return nil, fmt.Errorf("%w: mount %s: %w", ErrNoFUSE, dir, err)
 	}
 	s.noOpen.Store(srv.KernelSettings().Flags64()&fuse.CAP_NO_OPEN_SUPPORT != 0)
+	if os.Geteuid() == 0 {
+		if err := setReadAhead(dir, maxRead); err != nil {
+			s.opts.log(fmt.Sprintf("%s: kernel read-ahead left as it is: %v", dir, err))
+		}
+	}
 	S := &Server{fs: srv, dir: dir, cancel: cancel, s: s, done: make(chan struct{})}
 	go func() {
 		srv.Wait()
@@ -154,6 +161,26 @@ func Serve(ctx context.Context, a *index.Archive, dir string, opts Options) (*Se
 		}
 	}()
 	return S, nil
+}
+
+// maxRead is the largest read the kernel sends, and how far it reads
+// ahead of a sequential reader.
+const maxRead = 1 << 20
+
+// setReadAhead sets how far the kernel reads ahead of a sequential
+// reader of the mount at dir, in bytes. The kernel starts a FUSE mount at
+// its default of 128 KiB and lets the file system lower it but not raise
+// it, so that a sequential reader of a big file costs a READ, with its
+// round trip, every 128 KiB; raising it to maxRead (root only: the
+// setting is in sysfs, on the mount's own backing device) lets the
+// kernel ask for 1 MiB at a time, 8 times fewer requests.
+func setReadAhead(dir string, bytes int) error {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return err
+	}
+	p := fmt.Sprintf("/sys/class/bdi/%d:%d/read_ahead_kb", unix.Major(st.Dev), unix.Minor(st.Dev))
+	return os.WriteFile(p, []byte(fmt.Sprint(bytes>>10)), 0)
 }
 
 // countLinks counts the hard links to each member, once: time and memory

@@ -60,6 +60,10 @@ type store struct {
 // sequential read decodes past it.
 const readAhead = 64
 
+// spareBuffers is how many buffers of evicted blocks are kept for reuse
+// even when the cache is full.
+const spareBuffers = readAhead
+
 // block is one block of the stream in the cache: being decoded until
 // ready is closed, then holding data or err.
 type block struct {
@@ -387,8 +391,11 @@ func (s *store) evict() {
 		s.free = append(s.free, b.data[:cap(b.data)])
 		b.data = nil
 	}
-	// Keep no more spare buffers than the cache could use.
-	if extra := len(s.free) - (s.maxBlocks - s.decoded); extra > 0 {
+	// Keep no more spare buffers than the cache could use, but always
+	// a read-ahead's worth: in a full cache, every block decoded evicts
+	// one, whose buffer the next block reuses (dropping them made a
+	// sequential reader allocate, zero and collect its whole file).
+	if extra := len(s.free) - max(s.maxBlocks-s.decoded, spareBuffers); extra > 0 {
 		clear(s.free[len(s.free)-extra:])
 		s.free = s.free[:len(s.free)-extra]
 	}
