@@ -52,8 +52,8 @@ type Entry struct {
 	// like a directory that later members are under).
 	Seqs []int64
 	// ModTime is, for an implied directory, the modification time of the
-	// newest member beneath it. Implied directories have mode 0755 and
-	// owner 0:0.
+	// newest member beneath it; for the top directory ("."), the newest
+	// of its entries'. Implied directories have mode 0755 and owner 0:0.
 	ModTime time.Time
 }
 
@@ -394,7 +394,7 @@ func treeDir(dir string) []byte {
 // lookupEntry finds the entry of the cleaned path p in tx.
 func lookupEntry(tx *bolt.Tx, p string) (*Entry, error) {
 	if p == "." || p == "" {
-		return &Entry{Path: ".", Dir: true, Seq: -1}, nil
+		return topEntry(tx)
 	}
 	b := tx.Bucket(bucketTree)
 	if b == nil {
@@ -427,6 +427,22 @@ func lookupEntry(tx *bolt.Tx, p string) (*Entry, error) {
 		return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
 	}
 	return found, nil
+}
+
+// topEntry returns the entry of the top directory, which no member bears
+// (a member "./" sets the modes of the directory extraction goes into, not
+// a name in it): it is implied like other directories, with the newest
+// modification time among its entries (an implied directory's is the
+// newest beneath it), so that its cost is that of the top level.
+func topEntry(tx *bolt.Tx) (*Entry, error) {
+	top := &Entry{Path: ".", Dir: true, Seq: -1}
+	err := readDir(tx, ".", func(e *Entry) error {
+		if e.ModTime.After(top.ModTime) {
+			top.ModTime = e.ModTime
+		}
+		return nil
+	})
+	return top, err
 }
 
 func dirOrTop(dir string) string {

@@ -47,7 +47,7 @@ func TestTree(t *testing.T) {
 		mtime    time.Time // of implied directories
 		notFound bool
 	}{
-		{path: ".", dir: true, seq: -1},
+		{path: ".", dir: true, seq: -1, mtime: at(7)}, // the newest of a, b and f
 		{path: "a", dir: true, seq: 0, seqs: []int64{0}},
 		{path: "a/", dir: true, seq: 0, seqs: []int64{0}},
 		{path: "a/x", seq: 5, seqs: []int64{1, 5}},
