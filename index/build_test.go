@@ -467,7 +467,7 @@ func TestBuild_SparseWindows(t *testing.T) {
 	p := writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
 	var sizes []int64
 	for _, sparse := range []bool{false, true} {
-		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, SparseWindows: sparse}}
+		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, FullWindows: !sparse}}
 		a, err := Build(context.Background(), p, opts)
 		if err != nil {
 			t.Fatal(err)
