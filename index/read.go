@@ -41,6 +41,9 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 	return nil
 }
 
+// errChunkDone stops decodeChunk once membersBySeq has the members it wants.
+var errChunkDone = errors.New("index: chunk read far enough")
+
 // unpack decompresses a chunk made by packer.
 func unpack(v []byte) ([]byte, error) {
 	if len(v) < 1 || v[0] != chunkFlate {
@@ -118,18 +121,32 @@ func membersBySeq(tx *bolt.Tx, seqs []int64, fn func(*Member) error) error {
 	sup := supersededReader{b: tx.Bucket(bucketSuperseded)}
 	var chunk []*Member
 	first := int64(-1)
-	for _, seq := range seqs {
+	for k, seq := range seqs {
 		if f := seq / membersPerChunk * membersPerChunk; f != first {
 			first, chunk = f, chunk[:0]
 			v := b.Get(u64(f))
 			if v == nil {
 				return fmt.Errorf("%w: member %d", ErrNotFound, seq)
 			}
-			if err := decodeChunk(v, func(m *Member) error {
+			// Records are delta-coded, so they are read in order, but
+			// only up to the last one wanted from this chunk: a
+			// fresh-process get wants one of 512.
+			last := seq
+			for _, s := range seqs[k+1:] {
+				if s/membersPerChunk*membersPerChunk != f {
+					break
+				}
+				last = max(last, s)
+			}
+			err := decodeChunk(v, func(m *Member) error {
 				m.Seq += f
 				chunk = append(chunk, m)
+				if m.Seq >= last {
+					return errChunkDone
+				}
 				return nil
-			}); err != nil {
+			})
+			if err != nil && !errors.Is(err, errChunkDone) {
 				return err
 			}
 		}
