@@ -25,8 +25,8 @@ import (
 // many checkpoints take about the index size that DefaultStreamSpan takes
 // with whole windows, and a random read inflates a quarter as much before
 // its member. A build that cannot thin its windows (an archive read as a
-// stream) keeps the wider spacing. For a plain tar the span is only the
-// unit extraction hands its workers.
+// stream) keeps the wider spacing, and so does a plain tar, whose span is
+// only the unit extraction hands its workers (as before version 4).
 const (
 	DefaultSpan       = 1 << 20
 	DefaultStreamSpan = gzseek.DefaultSpan
@@ -76,6 +76,9 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	}
 	info.TarEnd = res.tarEnd
 	info.Compression = res.compression
+	if res.compression != Gzip && opts.Span <= 0 {
+		info.Span = DefaultStreamSpan
+	}
 	// A plain tar has no checkpoints, so no windows to thin.
 	info.SparseWindows = sparse != nil && res.compression == Gzip
 	id, err := identity()

@@ -75,7 +75,7 @@
 // makes its windows sparse by default (Info "sparse_windows" true unless
 // BuildOptions.FullWindows, or the archive is read as a stream) and
 // checkpoints every DefaultSpan (1 MiB; DefaultStreamSpan, 4 MiB, when
-// the windows stay whole). On the Go tree archive that is 206 checkpoints
+// the windows stay whole, and for a plain tar as before). On the Go tree archive that is 206 checkpoints
 // with 443 KiB of windows instead of 57 with 514 KiB, the index 2.15% of
 // the archive instead of 2.05%, and a get inflates a quarter as much
 // before its member. A version-3 reader could read such an index; the

@@ -22,7 +22,7 @@ func indexCommand() *cli.Command {
 			"Examples:\n   tarx index big.tar.gz --span 4M --sparse=false\n" +
 			"   tarx index s3://bucket/big.tar.gz --upload",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "span", Usage: "decompressed `SIZE` between checkpoints (default 1M, or 4M for a streamed archive, whose windows stay whole)"},
+			&cli.StringFlag{Name: "span", Usage: "decompressed `SIZE` between checkpoints (default 1M; 4M for a plain tar, or a streamed archive, whose windows stay whole)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
 			&cli.BoolFlag{Name: "sparse", Value: true, Usage: "zero window bytes nothing refers to, for a smaller index (--sparse=false stores them whole)"},
