@@ -75,7 +75,8 @@ func checkResumes(t *testing.T, z, want []byte, cps []Checkpoint) {
 	}
 }
 
-// TestResumeStyles resumes at every checkpoint of files written in every
+// TestResumeStyles resumes at every checkpoint, with its window and with
+// its sparse window, of files written in every
 // style the tests can produce without external tools: stored-only,
 // Huffman levels, many members, BGZF, sync flushes and alternating stored
 // and Huffman blocks.
@@ -93,6 +94,7 @@ func TestResumeStyles(t *testing.T) {
 				t.Errorf("only %d checkpoints in 3 MiB with a 64 KiB span", len(cps))
 			}
 			checkResumes(t, z, data, cps)
+			checkSparseResumes(t, z, data, cps)
 		})
 	}
 }
@@ -114,6 +116,7 @@ func TestResumeExternal(t *testing.T) {
 				t.Fatal("scan output differs from the input")
 			}
 			checkResumes(t, z, in, cps)
+			checkSparseResumes(t, z, in, cps)
 		})
 	}
 }

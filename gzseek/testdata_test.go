@@ -7,7 +7,7 @@ import (
 )
 
 // TestResumeFixtures resumes at every checkpoint of the repository's
-// testdata archives, with spans small enough for windowed checkpoints.
+// testdata archives, with full and sparse windows, with spans small enough for windowed checkpoints.
 func TestResumeFixtures(t *testing.T) {
 	for _, fx := range testarchive.Fixtures(t) {
 		t.Run(fx.Name, func(t *testing.T) {
@@ -17,6 +17,7 @@ func TestResumeFixtures(t *testing.T) {
 					t.Errorf("span %d: %d checkpoints", span, len(cps))
 				}
 				checkResumes(t, fx.Data, out, cps)
+				checkSparseResumes(t, fx.Data, out, cps)
 			}
 		})
 	}

@@ -19,6 +19,19 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
+// Default checkpoint spans of a new index. Sparse windows
+// (gzseek.SparseWindow) compress to about a fifth of whole ones (on the Go
+// tree archive 2.2 KiB a checkpoint against 9-10 KiB), so four times as
+// many checkpoints take about the index size that DefaultStreamSpan takes
+// with whole windows, and a random read inflates a quarter as much before
+// its member. A build that cannot thin its windows (an archive read as a
+// stream) keeps the wider spacing, and so does a plain tar, whose span is
+// only the unit extraction hands its workers (as before version 4).
+const (
+	DefaultSpan       = 1 << 20
+	DefaultStreamSpan = gzseek.DefaultSpan
+)
+
 // commitBytes is how much data a build writes to bbolt before it commits,
 // so that dirty pages do not pile up in memory on huge archives.
 const commitBytes = 32 << 20
@@ -29,9 +42,14 @@ const commitBytes = 32 << 20
 // caller owns path and removes it on error.
 func build(ctx context.Context, src io.Reader, size int64, identity func() (Identity, error), path string, opts *BuildOptions) (Info, error) {
 	start := time.Now()
+	sparse := sparseWindows(src, size, !opts.FullWindows)
 	info := Info{Span: opts.Span, ToolVersion: opts.ToolVersion}
-	if info.Span <= 0 {
-		info.Span = gzseek.DefaultSpan
+	switch {
+	case info.Span > 0:
+	case sparse != nil:
+		info.Span = DefaultSpan
+	default:
+		info.Span = DefaultStreamSpan
 	}
 	db, err := bolt.Open(path, 0o644, &bolt.Options{
 		Timeout:        time.Second,
@@ -51,8 +69,6 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup) error {
-			sparse := sparseWindows(src, size, opts.SparseWindows)
-			info.SparseWindows = sparse != nil
 			return store(db, tb, cps, members, blocks, &info, sparse)
 		})
 	if err != nil {
@@ -60,8 +76,11 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	}
 	info.TarEnd = res.tarEnd
 	info.Compression = res.compression
+	if res.compression != Gzip && opts.Span <= 0 {
+		info.Span = DefaultStreamSpan
+	}
 	// A plain tar has no checkpoints, so no windows to thin.
-	info.SparseWindows = info.SparseWindows && res.compression == Gzip
+	info.SparseWindows = sparse != nil && res.compression == Gzip
 	id, err := identity()
 	if err != nil {
 		return info, err
@@ -286,8 +305,9 @@ func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint
 	if !ok || !want || size < 0 {
 		return nil
 	}
+	var s gzseek.Sparsifier
 	return func(c *gzseek.Checkpoint) error {
-		w, err := gzseek.SparseWindow(ra, size, *c)
+		w, err := s.Window(ra, size, *c)
 		if err != nil {
 			return fmt.Errorf("index: window of the checkpoint at %d: %w", c.Out, err)
 		}

@@ -467,7 +467,7 @@ func TestBuild_SparseWindows(t *testing.T) {
 	p := writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
 	var sizes []int64
 	for _, sparse := range []bool{false, true} {
-		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, SparseWindows: sparse}}
+		opts := Options{IndexPath: filepath.Join(t.TempDir(), "i.tarx"), BuildOptions: BuildOptions{Span: 256 << 10, FullWindows: !sparse}}
 		a, err := Build(context.Background(), p, opts)
 		if err != nil {
 			t.Fatal(err)
@@ -492,5 +492,59 @@ func TestBuild_SparseWindows(t *testing.T) {
 	t.Logf("window bytes: %d full, %d sparse", sizes[0], sizes[1])
 	if sizes[1] >= sizes[0] {
 		t.Errorf("sparse windows take %d bytes, full ones %d", sizes[1], sizes[0])
+	}
+}
+
+// TestBuild_DefaultSpan checks which span and windows a build chooses when
+// BuildOptions leaves them open: 1 MiB with sparse windows when the archive
+// can be read again, 4 MiB with whole windows from a stream, with
+// FullWindows, and for a plain tar.
+func TestBuild_DefaultSpan(t *testing.T) {
+	entries := bigEntries(3 << 20)
+	tarBytes := testarchive.Tar(t, entries, tar.FormatPAX)
+	gz := writeArchive(t, testarchive.Gzip(t, tarBytes, testarchive.GoLevel6))
+	plain := writeArchive(t, tarBytes)
+	tests := []struct {
+		name       string
+		path       string
+		stream     bool
+		opts       BuildOptions
+		span       int64
+		sparse     bool
+		checkpoint int64 // at least this many
+	}{
+		{"gzip", gz, false, BuildOptions{}, DefaultSpan, true, 3},
+		{"gzip full windows", gz, false, BuildOptions{FullWindows: true}, DefaultStreamSpan, false, 1},
+		{"gzip span given", gz, false, BuildOptions{Span: 256 << 10}, 256 << 10, true, 12},
+		{"gzip stream", gz, true, BuildOptions{}, DefaultStreamSpan, false, 1},
+		{"plain", plain, false, BuildOptions{}, DefaultStreamSpan, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ipath := filepath.Join(t.TempDir(), "i.tarx")
+			var info Info
+			if tt.stream {
+				f, err := os.Open(tt.path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				// A reader that is not an io.ReaderAt, as a pipe is.
+				if info, err = Scan(context.Background(), struct{ io.Reader }{f}, ipath, tt.opts); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				a, err := Build(context.Background(), tt.path, Options{IndexPath: ipath, BuildOptions: tt.opts})
+				if err != nil {
+					t.Fatal(err)
+				}
+				info = a.Info()
+				a.Close()
+			}
+			if info.Span != tt.span || info.SparseWindows != tt.sparse || info.Checkpoints < tt.checkpoint {
+				t.Errorf("span %d, sparse %v, %d checkpoints; want span %d, sparse %v, at least %d checkpoints",
+					info.Span, info.SparseWindows, info.Checkpoints, tt.span, tt.sparse, tt.checkpoint)
+			}
+		})
 	}
 }

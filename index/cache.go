@@ -77,7 +77,7 @@ func (a *Archive) chunkOf(seq int64) (*cachedChunk, error) {
 			return fmt.Errorf("%w: member %d", ErrNotFound, seq)
 		}
 		var err error
-		if ch.members, err = appendChunk(make([]Member, 0, membersPerChunk), v); err != nil {
+		if ch.members, err = appendChunk(make([]Member, 0, membersPerChunk), v, -1); err != nil {
 			return err
 		}
 		sup := supersededReader{b: tx.Bucket(bucketSuperseded)}

@@ -91,7 +91,7 @@ func TestOpen_Plain(t *testing.T) {
 			tarBytes := mixedTar(t, format)
 			p := writeArchive(t, tarBytes)
 			const span = 64 << 10
-			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: span, ToolVersion: "test-1.0", SparseWindows: true}})
+			a := mustOpen(t, p, Options{BuildOptions: BuildOptions{Span: span, ToolVersion: "test-1.0"}})
 			entries := testarchive.Read(t, tarBytes)
 			checkMembers(t, a, tarBytes, entries)
 			checkLookup(t, a, entries, format == tar.FormatPAX)

@@ -15,7 +15,7 @@
 // reader never sees half an index; the builder holds an exclusive flock on
 // the archive so concurrent processes build it once.
 //
-// Schema (FormatVersion 3). Keys sort as big-endian integers. Offsets of
+// Schema (FormatVersion 4). Keys sort as big-endian integers. Offsets of
 // members and blocks are in the tar stream: the decompressed stream of a
 // tar.gz, the file itself for a plain tar.
 //
@@ -24,7 +24,8 @@
 //	                        and (optional "etag") the ETag of a remote archive
 //	             "info"     JSON Info: compression, sizes, counts, span, build time
 //	checkpoints  u64 Out -> uvarint In, byte Bit, uvarint Member, byte MemberStart,
-//	                        window (gzseek.WindowCodec: encoding byte + deflate);
+//	                        window (gzseek.WindowCodec: encoding byte + deflate;
+//	                        sparse, gzseek.SparseWindow, if Info "sparse_windows");
 //	                        empty for a plain tar
 //	members      u64 first Seq -> byte 1, deflate(512 records); a record is
 //	                        version, type, format, uvarint deltas of the header
@@ -70,7 +71,15 @@
 // checkpoints and whose UncompressedSize is the file's size). The version
 // changes so that a tarx of version 2 rebuilds a plain tar's index (and
 // then refuses the archive) rather than read it as one of gzip; an index
-// of version 2 is rebuilt.
+// of version 2 is rebuilt. 4 (issue 14): the same buckets, but a build
+// makes its windows sparse by default (Info "sparse_windows" true unless
+// BuildOptions.FullWindows, or the archive is read as a stream) and
+// checkpoints every DefaultSpan (1 MiB; DefaultStreamSpan, 4 MiB, when
+// the windows stay whole, and for a plain tar as before). On the Go tree archive that is 206 checkpoints
+// with 443 KiB of windows instead of 57 with 514 KiB, the index 2.15% of
+// the archive instead of 2.05%, and a get inflates a quarter as much
+// before its member. A version-3 reader could read such an index; the
+// version changes so that indexes of 3 are rebuilt in the denser form.
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. A remote archive (remote.go) is read

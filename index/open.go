@@ -45,7 +45,8 @@ type Options struct {
 // BuildOptions configures an index build: by Open or Build when they
 // build, and by Scan.
 type BuildOptions struct {
-	// Span is the checkpoint distance for a new index (gzseek.DefaultSpan if 0).
+	// Span is the checkpoint distance for a new index: DefaultSpan if 0,
+	// or DefaultStreamSpan when the windows stay whole.
 	Span int64
 	// Jobs is how many goroutines inflate the archive during a build
 	// (gzseek's parallel scan); 0 or 1 inflates sequentially. The index
@@ -53,13 +54,13 @@ type BuildOptions struct {
 	// 2-core machines measured so far the parallel scan costs 1.3-1.7x
 	// the CPU and gains no wall time (see gzseek's doc.go).
 	Jobs int
-	// SparseWindows zeroes the bytes of each checkpoint window that no
-	// later back-reference reaches before storing it (gzseek.SparseWindow):
-	// windows compress to a fraction, at the cost of decoding ahead from
-	// every checkpoint during the build. Readers need nothing new. It
-	// applies only when the archive can be read at random (not to
-	// streams).
-	SparseWindows bool
+	// FullWindows stores checkpoint windows whole. By default a build
+	// zeroes the bytes of each window that no later back-reference
+	// reaches (gzseek.SparseWindow) before storing it, so that windows
+	// compress to a fifth; readers need nothing new. Windows stay whole
+	// anyway when the archive is read as a stream (it cannot be read
+	// again from a checkpoint).
+	FullWindows bool
 	// Progress, if set, is called during a build with the compressed
 	// bytes read so far and the archive size (-1 if unknown).
 	Progress func(done, total int64)

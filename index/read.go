@@ -17,7 +17,7 @@ import (
 // decodeChunk decodes a chunk of member records, calling fn for each.
 // The members live in one slice: fn may retain them.
 func decodeChunk(v []byte, fn func(*Member) error) error {
-	ms, err := appendChunk(nil, v)
+	ms, err := appendChunk(nil, v, -1)
 	if err != nil {
 		return err
 	}
@@ -30,15 +30,17 @@ func decodeChunk(v []byte, fn func(*Member) error) error {
 }
 
 // appendChunk decodes a chunk of member records, appending them to ms,
-// numbered from 0 within the chunk.
-func appendChunk(ms []Member, v []byte) ([]Member, error) {
+// numbered from 0 within the chunk. Records are delta-coded, so they are
+// read in order; upto >= 0 stops after the record numbered upto (a
+// fresh-process get wants one of 512).
+func appendChunk(ms []Member, v []byte, upto int64) ([]Member, error) {
 	raw, err := unpack(v)
 	if err != nil {
 		return ms, fmt.Errorf("%w: member chunk: %w", ErrFormat, err)
 	}
 	r := recordReader{b: raw}
 	var prevEnd int64
-	for seq := int64(0); len(r.b) > 0; seq++ {
+	for seq := int64(0); len(r.b) > 0 && (upto < 0 || seq <= upto); seq++ {
 		ms = append(ms, Member{})
 		m := &ms[len(ms)-1]
 		if err := r.member(m, prevEnd); err != nil {
@@ -127,19 +129,28 @@ func membersBySeq(tx *bolt.Tx, seqs []int64, fn func(*Member) error) error {
 	sup := supersededReader{b: tx.Bucket(bucketSuperseded)}
 	var chunk []*Member
 	first := int64(-1)
-	for _, seq := range seqs {
+	for k, seq := range seqs {
 		if f := seq / membersPerChunk * membersPerChunk; f != first {
 			first, chunk = f, chunk[:0]
 			v := b.Get(u64(f))
 			if v == nil {
 				return fmt.Errorf("%w: member %d", ErrNotFound, seq)
 			}
-			if err := decodeChunk(v, func(m *Member) error {
-				m.Seq += f
-				chunk = append(chunk, m)
-				return nil
-			}); err != nil {
+			// Decode only up to the last member wanted from this chunk.
+			last := seq
+			for _, s := range seqs[k+1:] {
+				if s/membersPerChunk*membersPerChunk != f {
+					break
+				}
+				last = max(last, s)
+			}
+			ms, err := appendChunk(nil, v, last-f)
+			if err != nil {
 				return err
+			}
+			for i := range ms {
+				ms[i].Seq += f
+				chunk = append(chunk, &ms[i])
 			}
 		}
 		if i := seq - first; i < 0 || i >= int64(len(chunk)) {

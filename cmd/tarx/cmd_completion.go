@@ -77,18 +77,12 @@ _tarx() {
 compdef _tarx tarx
 `
 
+// manCommand prints the manual page (printMan: cmd_man.go).
 func manCommand() *cli.Command {
 	return &cli.Command{
 		Name:   "man",
 		Usage:  "print the manual page (troff), generated from the command definitions",
 		Hidden: true,
-		Action: func(c *cli.Context) error {
-			s, err := c.App.ToManWithSection(1)
-			if err != nil {
-				return fmt.Errorf("man: %w", err)
-			}
-			_, err = io.WriteString(c.App.Writer, s)
-			return err
-		},
+		Action: printMan,
 	}
 }

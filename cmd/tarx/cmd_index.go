@@ -19,13 +19,13 @@ func indexCommand() *cli.Command {
 			"output and every tar member. A valid index is kept unless --force.\n\n" +
 			"A remote ARCHIVE (https://, s3://BUCKET/KEY) is streamed once; its index goes to\n" +
 			"--index or the user cache, and with --upload beside the archive as well.\n\n" +
-			"Examples:\n   tarx index big.tar.gz --span 4M\n" +
+			"Examples:\n   tarx index big.tar.gz --span 4M --sparse=false\n" +
 			"   tarx index s3://bucket/big.tar.gz --upload",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "span", Value: "4M", Usage: "decompressed `SIZE` between checkpoints"},
+			&cli.StringFlag{Name: "span", Usage: "decompressed `SIZE` between checkpoints (default 1M; 4M for a plain tar, or a streamed archive, whose windows stay whole)"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
-			&cli.BoolFlag{Name: "sparse", Usage: "zero window bytes nothing refers to: a smaller index, a slower build"},
+			&cli.BoolFlag{Name: "sparse", Value: true, Usage: "zero window bytes nothing refers to, for a smaller index (--sparse=false stores them whole)"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default 1: sequential; the parallel scan does not pay on 2 cores yet)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
@@ -39,7 +39,7 @@ type indexOptions struct {
 	force  bool  // --force: rebuild a valid index
 	upload bool  // --upload: put the index beside an S3 archive
 	jobs   int   // --jobs (0: sequential)
-	sparse bool  // --sparse: sparse windows
+	sparse bool  // --sparse (default true): sparse windows
 }
 
 func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
@@ -50,9 +50,11 @@ func indexOptionsFrom(c *cli.Context) (indexOptions, error) {
 	if c.NArg() > 1 {
 		return indexOptions{}, usagef("index: too many arguments")
 	}
-	span, err := parseSize(c.String("span"))
-	if err != nil {
-		return indexOptions{}, err
+	var span int64 // 0: the index package's default
+	if s := c.String("span"); s != "" {
+		if span, err = parseSize(s); err != nil {
+			return indexOptions{}, err
+		}
 	}
 	if c.Bool("upload") && !strings.HasPrefix(common.archive, "s3://") {
 		return indexOptions{}, usagef("index: --upload needs an s3://BUCKET/KEY archive")
@@ -69,7 +71,7 @@ func runIndex(ctx context.Context, o indexOptions) error {
 	opts := o.openOptions()
 	opts.Span = o.span
 	opts.Jobs = o.jobs
-	opts.SparseWindows = o.sparse
+	opts.FullWindows = !o.sparse
 	open := index.Open
 	if o.force {
 		open = index.Build

@@ -70,7 +70,11 @@ func runInfo(ctx context.Context, o infoOptions) error {
 		fmt.Fprintf(w, "compression:       %s\n", info.Compression)
 		fmt.Fprintf(w, "gzip members:      %d\n", info.GzipMembers)
 		fmt.Fprintf(w, "tar members:       %d\n", info.Members)
-		fmt.Fprintf(w, "checkpoints:       %d (span %s, windows %s)\n", info.Checkpoints, humanBytes(info.Span), humanBytes(info.WindowBytes))
+		sparse := ""
+		if info.SparseWindows {
+			sparse = " sparse"
+		}
+		fmt.Fprintf(w, "checkpoints:       %d (span %s, windows %s%s)\n", info.Checkpoints, humanBytes(info.Span), humanBytes(info.WindowBytes), sparse)
 	}
 	fmt.Fprintf(w, "index:             %s\n", info.IndexPath)
 	fmt.Fprintf(w, "index size:        %d (%s, %.2f%% of the archive)\n", info.IndexSize, humanBytes(info.IndexSize), ratio(info.IndexSize))

@@ -1,9 +1,11 @@
 package inflate
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 
 	kpflate "github.com/klauspost/compress/flate"
@@ -92,6 +94,63 @@ func FuzzDifferential(f *testing.F) {
 			if rr.err != nil || !bytes.Equal(rr.out, data[e.out:]) {
 				t.Fatalf("resume at bit %d: %v", e.bit, rr.err)
 			}
+		}
+	})
+}
+
+// FuzzMarkerPrefix runs MarkerDecoder.Prefix on arbitrary input from an
+// arbitrary bit: it must not panic or hang, must stop within maxMatch
+// symbols of the length asked for unless a block ends there, and must give
+// the symbols that whole blocks give. The first two bytes choose the
+// start bit and the length.
+func FuzzMarkerPrefix(f *testing.F) {
+	text := corpus()["text"][:3000]
+	for _, comp := range [][]byte{
+		compress(f, text, true, 6, 0), compress(f, text, false, 1, 1000),
+		compress(f, text, true, 0, 700), encodeFixedStored(text, 1), {0x07},
+	} {
+		f.Add(append([]byte{0, 40}, comp...))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 2 {
+			return
+		}
+		start, n, comp := data[0]&7, int(data[1])*64, data[2:]
+		var m, whole MarkerDecoder
+		m.Reset(bufio.NewReader(bytes.NewReader(comp)), start)
+		final, err := m.Prefix(n)
+		got := m.Output()
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		if !final && len(got) < n {
+			t.Fatalf("Prefix(%d) stopped after %d symbols without the final block", n, len(got))
+		}
+		whole.Reset(bufio.NewReader(bytes.NewReader(comp)), start)
+		ends := map[int]bool{0: true}
+		for len(whole.Output()) < len(got) {
+			fin, err := whole.Block()
+			if err != nil {
+				// Input cut short after what Prefix needed: the failed
+				// block's output is appended as far as it got.
+				break
+			}
+			ends[len(whole.Output())] = true
+			if fin {
+				break
+			}
+		}
+		if len(whole.Output()) < len(got) {
+			t.Fatalf("Prefix(%d) gave %d symbols, whole blocks %d", n, len(got), len(whole.Output()))
+		}
+		if !slices.Equal(got, whole.Output()[:len(got)]) {
+			t.Fatalf("Prefix(%d) symbols differ from whole blocks'", n)
+		}
+		if !final && len(got) > n+maxMatch && !ends[len(got)] {
+			t.Fatalf("Prefix(%d) went on to %d symbols inside a block", n, len(got))
 		}
 	})
 }

@@ -3,6 +3,7 @@ package inflate
 import (
 	"bufio"
 	"encoding/binary"
+	"errors"
 	"io"
 )
 
@@ -22,9 +23,14 @@ const MarkerBase = 256
 // Decoder: a caller switches to a Decoder as soon as the last 32 KiB of
 // output hold no markers.
 type MarkerDecoder struct {
-	d   Decoder  // input, bit buffer, headers and tables; d.out is unused
-	out []uint16 // histSize markers, then the output
+	d    Decoder  // input, bit buffer, headers and tables; d.out is unused
+	out  []uint16 // histSize markers, then the output
+	stop int      // Prefix: stop a Huffman block once len(out) reaches it (0: never)
 }
+
+// errPrefixDone is the state of a MarkerDecoder that Prefix stopped inside
+// a block: it can only be Reset.
+var errPrefixDone = errors.New("inflate: MarkerDecoder stopped by Prefix inside a block")
 
 // Reset makes m decode a new stream from br, starting startBit bits into
 // its first byte, with an unknown window. It reuses m's output buffer
@@ -75,6 +81,26 @@ func (m *MarkerDecoder) Block() (final bool, err error) {
 		return false, d.err
 	}
 	return d.final, nil
+}
+
+// Prefix decodes until the output holds at least n symbols, stopping
+// inside a block if need be (at most maxMatch symbols past n), or until
+// the final block ends, which it reports. Stopped inside a block, m can
+// then only be Reset: Block fails. It is for a caller that needs the
+// first n symbols only, such as one asking which window bytes they use.
+func (m *MarkerDecoder) Prefix(n int) (final bool, err error) {
+	m.stop = histSize + n
+	defer func() { m.stop = 0 }()
+	for len(m.out) < m.stop {
+		final, err = m.Block()
+		switch {
+		case err == errPrefixDone:
+			return false, nil
+		case err != nil || final:
+			return final, err
+		}
+	}
+	return false, nil
 }
 
 // Output returns the output decoded so far, without the leading markers.
@@ -129,6 +155,9 @@ func (m *MarkerDecoder) stored() error {
 func (m *MarkerDecoder) huffman() error {
 	d := &m.d
 	for {
+		if m.stop > 0 && len(m.out) >= m.stop {
+			return errPrefixDone
+		}
 		if cap(m.out)-len(m.out) < maxMatch {
 			grown := make([]uint16, len(m.out), 2*cap(m.out))
 			copy(grown, m.out)
@@ -164,7 +193,11 @@ func (m *MarkerDecoder) fast() int {
 	d := &m.d
 	in, ip := d.in, d.ip
 	bits, nb := d.bits, d.nb
-	out := m.out[:cap(m.out)]
+	end := cap(m.out)
+	if m.stop > 0 {
+		end = min(end, m.stop+maxMatch)
+	}
+	out := m.out[:end]
 	wp := len(m.out)
 	limit := len(out) - maxMatch
 	lt, dt := d.lit, d.dist

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -84,6 +85,65 @@ func TestMarkerDecoder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMarkerPrefix checks that Prefix stops within maxMatch symbols past
+// the length asked for (or at the end of the stream) with the same
+// symbols as whole blocks give, and that the decoder refuses to go on
+// after stopping inside a block.
+func TestMarkerPrefix(t *testing.T) {
+	var m, whole MarkerDecoder
+	for name, comp := range markerInputs(t) {
+		r := decode(comp, Options{}, decodeOpts{})
+		if r.err != nil {
+			t.Fatalf("%s: %v", name, r.err)
+		}
+		for k, e := range r.ends {
+			if e.final || k%7 != 0 {
+				continue
+			}
+			rest := int(int64(len(r.out)) - e.out)
+			for _, n := range []int{0, 1, 1000, histSize + maxMatch, 100_000, rest, rest + 1} {
+				label := fmt.Sprintf("%s: start at bit %d, Prefix(%d)", name, e.bit, n)
+				m.Reset(bufio.NewReader(bytes.NewReader(comp[e.bit/8:])), uint8(e.bit%8))
+				final, err := m.Prefix(n)
+				if err != nil {
+					t.Fatalf("%s: %v", label, err)
+				}
+				got := m.Output()
+				// Only a stored block, copied whole, may take it further.
+				if len(got) < min(n, rest) || !final && len(got) > n+maxMatch && !isBlockEnd(r, e, len(got)) {
+					t.Fatalf("%s: %d symbols", label, len(got))
+				}
+				if final && len(got) != rest {
+					t.Fatalf("%s: final %v with %d of %d symbols", label, final, len(got), rest)
+				}
+				whole.Reset(bufio.NewReader(bytes.NewReader(comp[e.bit/8:])), uint8(e.bit%8))
+				for len(whole.Output()) < len(got) {
+					if _, err := whole.Block(); err != nil {
+						t.Fatalf("%s: whole blocks: %v", label, err)
+					}
+				}
+				if !slices.Equal(got, whole.Output()[:len(got)]) {
+					t.Fatalf("%s: symbols differ from whole blocks'", label)
+				}
+				if _, err := m.Block(); !final && err == nil && !isBlockEnd(r, e, len(got)) {
+					t.Fatalf("%s: Block after a stop inside a block did not fail", label)
+				}
+			}
+		}
+	}
+}
+
+// isBlockEnd reports whether the output n symbols after the block end e is
+// also a block end, where Prefix may stop with the decoder still usable.
+func isBlockEnd(r result, e blockEnd, n int) bool {
+	for _, x := range r.ends {
+		if x.out == e.out+int64(n) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestMarkerCorrupt checks that corrupt data gives an error, not a panic.
