@@ -213,13 +213,14 @@ func parseTar(ctx context.Context, r *pipeReader, out chan<- []Member, onMember 
 		m := Member{Seq: seq, Header: *hdr, HeaderOffset: e.HeaderOffset, DataOffset: e.DataOffset,
 			DataEnd: e.DataEnd, Sparse: e.Sparse}
 		crc.Reset()
-		var data io.Reader = io.TeeReader(tr, crc)
 		if onMember != nil {
-			if err := onMember(&m, data); err != nil {
+			if err := onMember(&m, io.TeeReader(tr, crc)); err != nil {
 				return fail(err, hdr.Name)
 			}
 		}
-		if _, err := io.Copy(io.Discard, data); err != nil {
+		// What onMember left goes to the checksum straight from the
+		// decompressed buffers.
+		if _, err := tr.WriteTo(crc); err != nil {
 			return fail(err, hdr.Name)
 		}
 		m.CRC = crc.Sum32()
@@ -264,9 +265,19 @@ func (t tarReader) Read(p []byte) (int, error) {
 	return n, markTar(err)
 }
 
+// WriteTo writes the rest of the entry's contents to w (see
+// tarfmt.Reader.WriteTo).
+func (t tarReader) WriteTo(w io.Writer) (int64, error) {
+	n, err := t.tr.WriteTo(w)
+	return n, markTar(err)
+}
+
 func markTar(err error) error {
+	if err == nil || err == io.EOF {
+		return err // first: se below escapes, and would cost an allocation a call
+	}
 	var se *sourceError
-	if err == nil || err == io.EOF || errors.As(err, &se) {
+	if errors.As(err, &se) {
 		return err
 	}
 	return &tarParseError{err}

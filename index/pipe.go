@@ -79,6 +79,34 @@ type pipeReader struct {
 }
 
 func (r *pipeReader) Read(b []byte) (int, error) {
+	if len(r.cur) == 0 {
+		if err := r.next(); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(b, r.cur)
+	r.cur = r.cur[n:]
+	r.n += int64(n)
+	return n, nil
+}
+
+// Lend returns up to n of the next bytes without copying them
+// (tarfmt.Lender): they stay valid until the next call.
+func (r *pipeReader) Lend(n int) ([]byte, error) {
+	if len(r.cur) == 0 {
+		if err := r.next(); err != nil {
+			return nil, err
+		}
+	}
+	n = min(n, len(r.cur))
+	b := r.cur[:n]
+	r.cur = r.cur[n:]
+	r.n += int64(n)
+	return b, nil
+}
+
+// next recycles the buffer read and waits for the next one.
+func (r *pipeReader) next() error {
 	for len(r.cur) == 0 {
 		if r.buf != nil {
 			r.p.free <- r.buf[:cap(r.buf)]
@@ -88,24 +116,21 @@ func (r *pipeReader) Read(b []byte) (int, error) {
 		case buf, ok := <-r.p.full:
 			if !ok {
 				if r.p.err != nil {
-					return 0, &sourceError{r.p.err}
+					return &sourceError{r.p.err}
 				}
-				return 0, io.EOF
+				return io.EOF
 			}
 			r.buf, r.cur = buf, buf
 			if r.sums != nil {
 				if err := r.sums.write(buf); err != nil {
-					return 0, err
+					return err
 				}
 			}
 		case <-r.p.ctx.Done():
-			return 0, r.p.ctx.Err()
+			return r.p.ctx.Err()
 		}
 	}
-	n := copy(b, r.cur)
-	r.cur = r.cur[n:]
-	r.n += int64(n)
-	return n, nil
+	return nil
 }
 
 // drain reads and discards the rest of the stream.
