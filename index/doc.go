@@ -15,7 +15,7 @@
 // reader never sees half an index; the builder holds an exclusive flock on
 // the archive so concurrent processes build it once.
 //
-// Schema (FormatVersion 3). Keys sort as big-endian integers. Offsets of
+// Schema (FormatVersion 4). Keys sort as big-endian integers. Offsets of
 // members and blocks are in the tar stream: the decompressed stream of a
 // tar.gz, the file itself for a plain tar.
 //
@@ -26,12 +26,12 @@
 //	checkpoints  u64 Out -> uvarint In, byte Bit, uvarint Member, byte MemberStart,
 //	                        window (gzseek.WindowCodec: encoding byte + deflate);
 //	                        empty for a plain tar
-//	members      u64 first Seq -> byte 1, deflate(512 records); a record is
+//	members      u64 first Seq -> byte 2, S2(512 records); a record is
 //	                        version, type, format, uvarint deltas of the header
 //	                        offset (from the previous record's data end), data
 //	                        offset and data end, CRC-32, flags, then the tar
 //	                        header fields and PAX records
-//	tree         DIR 0x00 FIRSTNAME -> byte 1, deflate(up to 256 entries of the
+//	tree         DIR 0x00 FIRSTNAME -> byte 2, S2(up to 256 entries of the
 //	                        directory DIR, "" for the top, sorted by name); an
 //	                        entry is uvarint-length name, kind (1 member, 2
 //	                        implied directory), flags (1 directory), varint
@@ -70,7 +70,13 @@
 // checkpoints and whose UncompressedSize is the file's size). The version
 // changes so that a tarx of version 2 rebuilds a plain tar's index (and
 // then refuses the archive) rather than read it as one of gzip; an index
-// of version 2 is rebuilt.
+// of version 2 is rebuilt. 4 (issue 12, build throughput): member and
+// tree chunks are S2 blocks (github.com/klauspost/compress/s2, encoding
+// byte 2) instead of deflate (byte 1): deflate took a seventh of the
+// build's CPU on a million small members, S2 a quarter of that, and it
+// decodes faster for ls, get and extraction's planning; the index of the
+// 1M-member bench archive grows from 26 to about 37 bytes a member. An
+// index of version 3 is rebuilt.
 //
 // An index whose identity differs from the archive's, or whose version
 // differs, is rebuilt on open. A remote archive (remote.go) is read

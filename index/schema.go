@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the index schema described in doc.go.
 // An index of another version is rebuilt.
-const FormatVersion = 3
+const FormatVersion = 4
 
 // Bucket and key names.
 var (
