@@ -3,7 +3,13 @@
 //
 // One pass over the archive (a decoder feeding internal/tarfmt, on
 // separate goroutines, with a third storing results) records gzip
-// checkpoints and every tar member into a bbolt file. The compression is
+// checkpoints and every tar member into a bbolt file. The decoder hands
+// the parser 1 MiB buffers; the parser borrows their bytes
+// (tarfmt.Lender) to checksum members and skip padding instead of
+// copying them, and the block sums run 64 KiB ahead of it, so a byte is read from
+// cache by both; the writer commits every 8 MiB of values, which bounds
+// what bbolt holds. Per member, what is left is the header parse, two
+// CRC-32 passes (member and block), one record and one tree record. The compression is
 // told from the archive's first bytes, as GNU tar tells it, never from
 // its name (compression.go): the decoder of a tar.gz is a gzseek.Scanner,
 // that of a plain tar the bytes themselves. An open Archive reads its tar
@@ -53,7 +59,9 @@
 // tree and Info.UnsafeNames counts them. A build collects the tree as
 // records sorted in runs of 8 MiB, spilled to a scratch file beside the
 // index (INDEX.tmp-*.tree) and merged at the end (treesort.go), so its
-// memory does not grow with the member count.
+// memory does not grow with the member count; records that arrive in key
+// order (an archive written in sorted order) form runs of their own that
+// need no sort.
 //
 // Version history. 1: checkpoints, members, and a names bucket
 // (FNV-1a-64 of the stored name -> Seqs). 2, one landing (issues 12-16):
