@@ -83,7 +83,7 @@
 // byte 2) instead of deflate (byte 1): deflate took a seventh of the
 // build's CPU on a million small members, S2 a quarter of that, and it
 // decodes faster for ls, get and extraction's planning; the index of the
-// 1M-member bench archive grows from 26 to about 37 bytes a member. An
+// 1M-member bench archive grows from 26 to 34 bytes a member. An
 // index of version 3 is rebuilt.
 //
 // An index whose identity differs from the archive's, or whose version
