@@ -15,11 +15,14 @@ import (
 var bucketLinks = []byte("links")
 
 // putLink records m in tx's links bucket if it is a hard link. The bucket
-// is created by the first call, so call it for every member, and once
-// with nil at the end (an archive may have none).
+// is created by the first call, so call it once with nil at the end (an
+// archive may have none).
 func putLink(tx *bolt.Tx, m *Member) error {
+	if m != nil && m.Header.Typeflag != tar.TypeLink {
+		return nil // most members: no bucket lookup
+	}
 	b, err := tx.CreateBucketIfNotExists(bucketLinks)
-	if err != nil || m == nil || m.Header.Typeflag != tar.TypeLink {
+	if err != nil || m == nil {
 		return err
 	}
 	b.FillPercent = 1.0

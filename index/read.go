@@ -2,13 +2,12 @@ package index
 
 import (
 	"archive/tar"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/s2"
 	"github.com/tarx-dev/tarx/gzseek"
 	"github.com/tarx-dev/tarx/internal/tarfmt"
 	bolt "go.etcd.io/bbolt"
@@ -54,10 +53,13 @@ func appendChunk(ms []Member, v []byte, upto int64) ([]Member, error) {
 
 // unpack decompresses a chunk made by packer.
 func unpack(v []byte) ([]byte, error) {
-	if len(v) < 1 || v[0] != chunkFlate {
+	if len(v) < 1 || v[0] != chunkS2 {
 		return nil, errors.New("unknown encoding")
 	}
-	return io.ReadAll(flate.NewReader(bytes.NewReader(v[1:])))
+	if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxChunkRaw {
+		return nil, fmt.Errorf("bad length (%d): %v", n, err)
+	}
+	return s2.Decode(nil, v[1:])
 }
 
 // Members calls fn for every member in archive order, with Superseded

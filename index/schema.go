@@ -16,7 +16,7 @@ import (
 
 // FormatVersion is the version of the index schema described in doc.go.
 // An index of another version is rebuilt.
-const FormatVersion = 4
+const FormatVersion = 5
 
 // Bucket and key names.
 var (

@@ -224,7 +224,7 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 		n      int
 		first  []byte // key of the chunk being filled
 		curDir []byte
-		pk     packer
+		pk     = packer{better: true}
 		// The path being assembled.
 		cur     []byte
 		v       scratchValue

@@ -37,6 +37,12 @@
 // one member from the middle of the stream, where those could not be
 // known.
 //
+// A stream that can lend its bytes (Lender; index's pipe from the
+// decompressor) is read without copying where the reader only looks:
+// skipped contents and padding, and contents handed to WriteTo, which is
+// how an index build checksums every member (header blocks are copied
+// once, into the Reader).
+//
 // The type rules of GNU tar's extraction (unknown types are regular files
 // with a notice, 'D' is a directory, 'V' is ignored, 'M' cannot be
 // extracted) live here too, so every path of tarx applies the same ones.

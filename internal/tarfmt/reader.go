@@ -49,9 +49,23 @@ type Options struct {
 	Warn func(msg string)
 }
 
+// Lender is a stream that can lend its next bytes instead of copying them
+// out. A Reader over one reads headers, skips contents and padding, and
+// hands contents to WriteTo without a copy: an index build checksums a
+// million small members straight out of the decompressed buffers.
+type Lender interface {
+	io.Reader
+	// Lend returns up to n (n > 0) of the stream's next bytes, at least
+	// one unless err is set, and consumes them. The slice is valid until
+	// the next call on the stream.
+	Lend(n int) ([]byte, error)
+}
+
 // Reader reads a tar stream entry by entry, as GNU tar 1.34 does.
 type Reader struct {
 	r    io.Reader
+	lend Lender // r, if it lends its bytes
+	e    Entry  // the current entry, reused
 	warn func(string)
 	pos  int64
 	blk  block
@@ -75,9 +89,11 @@ type Reader struct {
 }
 
 // NewReader returns a Reader of the tar stream r. Offsets are counted
-// from r's current position.
+// from r's current position. If r is a Lender, its bytes are not copied
+// where the Reader only looks at them or skips them.
 func NewReader(r io.Reader, opts Options) *Reader {
-	return &Reader{r: r, warn: opts.Warn}
+	l, _ := r.(Lender)
+	return &Reader{r: r, lend: l, warn: opts.Warn}
 }
 
 func (r *Reader) warnf(format string, args ...any) {
@@ -169,9 +185,57 @@ func (r *Reader) readStored(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo writes the rest of the current entry's contents to w, as Read
+// would return them. The stored bytes of a member that is not sparse,
+// from a Lender, go to w without a copy.
+func (r *Reader) WriteTo(w io.Writer) (int64, error) {
+	if r.lend == nil || r.sparse {
+		return io.Copy(w, struct{ io.Reader }{r}) // Read, not WriteTo
+	}
+	var total int64
+	for r.lpos < r.size {
+		if r.err != nil {
+			return total, r.err
+		}
+		b, err := r.lend.Lend(int(min(r.size-r.lpos, 1<<30)))
+		n := int64(len(b))
+		r.pos += n
+		r.stored -= n
+		r.lpos += n
+		if n > 0 {
+			if _, werr := w.Write(b); werr != nil {
+				return total, werr
+			}
+			total += n
+		}
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			r.err = err
+			return total, err
+		}
+	}
+	return total, nil
+}
+
 // skip discards n bytes of the stream.
 func (r *Reader) skip(n int64) error {
 	if n <= 0 {
+		return nil
+	}
+	if r.lend != nil {
+		for n > 0 {
+			b, err := r.lend.Lend(int(min(n, 1<<30)))
+			r.pos += int64(len(b))
+			n -= int64(len(b))
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	k, err := io.CopyN(io.Discard, r.r, n)
@@ -185,9 +249,23 @@ func (r *Reader) skip(n int64) error {
 // readBlock reads the next block. At the end of the stream it returns
 // io.EOF if no byte was read, io.ErrUnexpectedEOF if some were.
 func (r *Reader) readBlock() error {
-	n, err := io.ReadFull(r.r, r.blk[:])
-	r.pos += int64(n)
-	return err
+	if r.lend == nil {
+		n, err := io.ReadFull(r.r, r.blk[:])
+		r.pos += int64(n)
+		return err
+	}
+	for n := 0; n < blockSize; {
+		b, err := r.lend.Lend(blockSize - n)
+		n += copy(r.blk[n:], b)
+		r.pos += int64(len(b))
+		if err == io.EOF && n > 0 && n < blockSize {
+			return io.ErrUnexpectedEOF
+		}
+		if err != nil && n < blockSize {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *Reader) fail(err error) error {
@@ -199,9 +277,9 @@ func (r *Reader) fail(err error) error {
 // one. At the end of the archive it returns io.EOF: after two zero
 // blocks, at the end of the stream, or after a lone zero block followed by
 // something else (with GNU tar's warning "A lone zero block at N": see
-// afterZeroBlock). Extended headers
-// ('x', 'X'), GNU long names and links ('L', 'K') and global headers ('g')
-// are read as part of the entry they precede.
+// afterZeroBlock). Extended headers ('x', 'X'), GNU long names and links
+// ('L', 'K') and global headers ('g') are read as part of the entry they
+// precede. The Entry is valid until the next call of Next.
 func (r *Reader) Next() (*Entry, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -213,7 +291,8 @@ func (r *Reader) Next() (*Entry, error) {
 	if r.end {
 		return nil, io.EOF
 	}
-	e := &Entry{HeaderOffset: r.pos}
+	e := &r.e
+	*e = Entry{HeaderOffset: r.pos}
 	r.unknown = nil
 	var (
 		pax                []paxRecord

@@ -38,6 +38,42 @@ type Name struct {
 // (counting "." elements, as GNU tar does, so "./a/b" stripped of one is
 // "a/b"). The error wraps ErrUnsafe and says why.
 func Clean(name string, strip int) (Name, error) {
+	if strip == 0 {
+		// Most names are clean already, or a directory's with a slash
+		// after it: their path is a part of the name, without the
+		// allocations below (an index build cleans every name).
+		if p := strings.TrimSuffix(name, "/"); isClean(p) {
+			return Name{Path: p}, nil
+		}
+	}
+	return clean(name, strip)
+}
+
+// isClean reports whether p is a path Clean leaves as it is: not empty,
+// and no element empty, ".", ".." or holding a NUL byte.
+func isClean(p string) bool {
+	if p == "" {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			if p[i] == 0 {
+				return false
+			}
+			continue
+		}
+		switch p[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
+}
+
+// clean is Clean for any name.
+func clean(name string, strip int) (Name, error) {
 	var err error
 	switch {
 	case strings.IndexByte(name, 0) >= 0:

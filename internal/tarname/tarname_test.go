@@ -56,7 +56,7 @@ func TestClean(t *testing.T) {
 }
 
 func FuzzClean(f *testing.F) {
-	for _, s := range []string{"a/b", "/../x", "./", "a//b/", "a\x00"} {
+	for _, s := range []string{"a/b", "/../x", "./", "a//b/", "a\x00", "d/", "a/b//", "a/./b", "a/..", "..", "a/", "/"} {
 		f.Add(s, 0)
 	}
 	f.Fuzz(func(t *testing.T, name string, strip int) {
@@ -73,6 +73,10 @@ func FuzzClean(f *testing.F) {
 		}
 		if len(n.Path) > 0 && (n.Path[0] == '/' || n.Path[len(n.Path)-1] == '/') {
 			t.Fatalf("Clean(%q) = %q", name, n.Path)
+		}
+		// The shortcut for names clean already agrees with the general rules.
+		if slow, slowErr := clean(name, strip); slow != n || (slowErr == nil) != (err == nil) {
+			t.Fatalf("Clean(%q, %d) = %+v, %v; the general rules give %+v, %v", name, strip, n, err, slow, slowErr)
 		}
 		// Cleaning is idempotent.
 		if again, _ := Clean(n.Path, 0); again.Path != n.Path || again.Prefix != "" {
