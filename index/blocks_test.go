@@ -16,6 +16,7 @@ import (
 // every member, with one reader and small spans so that reads resume,
 // continue and skip forward, and compares them with the tar bytes.
 func TestRangeReader(t *testing.T) {
+	t.Parallel()
 	entries := testarchive.Mixed(testarchive.MixedOptions{Seed: 9, SmallFiles: 30, BigFiles: 3, BigSize: 700 << 10})
 	tarBytes := testarchive.Tar(t, entries, tar.FormatPAX)
 	for _, style := range []testarchive.Style{testarchive.GoLevel6, testarchive.BGZF, testarchive.StoredHuffman} {

@@ -77,6 +77,7 @@ func checkNoIndex(tb testing.TB, p string) {
 
 // TestOpen_Canceled cancels a build from its first progress report.
 func TestOpen_Canceled(t *testing.T) {
+	t.Parallel()
 	p := writeArchive(t, bigArchive(t, 12<<20))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -186,6 +187,7 @@ func childOpen() error {
 // its temporary file stays behind, and the next Open builds the index and
 // removes it.
 func TestOpen_Killed(t *testing.T) {
+	t.Parallel()
 	gz := bigArchive(t, 30<<20)
 	p := writeArchive(t, gz)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -367,6 +369,7 @@ func TestOpen_ConcurrentProcesses(t *testing.T) {
 // with an error saying which layer is broken, and leave no index or
 // temporary file behind.
 func TestOpen_BrokenArchive(t *testing.T) {
+	t.Parallel()
 	tarBytes := mixedTar(t, tar.FormatPAX)
 	gz := testarchive.Gzip(t, tarBytes, testarchive.GoLevel6)
 	badCRC := bytes.Clone(gz)
@@ -409,6 +412,7 @@ func TestOpen_BrokenArchive(t *testing.T) {
 // TestBuild_Jobs checks that a build inflating in parallel writes the
 // same checkpoints and members as a sequential one.
 func TestBuild_Jobs(t *testing.T) {
+	t.Parallel()
 	p := writeArchive(t, bigArchive(t, 30<<20))
 	type built struct {
 		info    Info
@@ -463,6 +467,7 @@ func TestBuild_Jobs(t *testing.T) {
 // TestBuild_SparseWindows builds with sparse windows: they must be
 // smaller, every member must read back, and Verify must accept them.
 func TestBuild_SparseWindows(t *testing.T) {
+	t.Parallel()
 	entries := bigEntries(6 << 20)
 	p := writeArchive(t, testarchive.Gzip(t, testarchive.Tar(t, entries, tar.FormatPAX), testarchive.GoLevel6))
 	var sizes []int64
