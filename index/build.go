@@ -3,6 +3,7 @@ package index
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -72,7 +73,7 @@ func build(ctx context.Context, src io.Reader, size int64, identity func() (Iden
 	defer tb.close()
 	res, err := pass(ctx, src, size, info.Span, opts,
 		func(cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup) error {
-			return store(db, tb, cps, members, blocks, &info, sparse)
+			return store(db, tb, cps, members, blocks, &info, sparse, cmp.Or(opts.commitBytes, commitBytes))
 		})
 	if err != nil {
 		return info, err
@@ -338,7 +339,7 @@ func sparseWindows(src io.Reader, size int64, want bool) func(*gzseek.Checkpoint
 
 // store writes checkpoints, members and block sums into db as they
 // arrive, and the tree collected in tb at the end.
-func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error) error {
+func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <-chan []Member, blocks <-chan blockGroup, info *Info, sparse func(*gzseek.Checkpoint) error, every int64) error {
 	tx, err := db.Begin(true)
 	if err != nil {
 		return err
@@ -368,7 +369,7 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 	)
 	maybeCommit := func(n int) error {
 		sinceSync += int64(n)
-		if sinceSync < commitBytes {
+		if sinceSync < every {
 			return nil
 		}
 		sinceSync = 0
@@ -445,7 +446,13 @@ func store(db *bolt.DB, tb *treeBuilder, cps <-chan gzseek.Checkpoint, members <
 	if err := putChunk(); err != nil {
 		return err
 	}
-	if err := tb.finish(tx); err != nil {
+	// The tree goes out in transactions of commitBytes too: one of the
+	// whole tree would hold it in memory (100 MB at 10M members).
+	wrote := func(n int) (*bolt.Tx, error) {
+		err := maybeCommit(n)
+		return tx, err
+	}
+	if err := tb.finish(tx, wrote); err != nil {
 		return err
 	}
 	if err := putLink(tx, nil); err != nil {

@@ -73,6 +73,8 @@ type BuildOptions struct {
 	OnMember func(m *Member, data io.Reader) error
 	// ToolVersion is recorded in the index.
 	ToolVersion string
+
+	commitBytes int64 // commitBytes if 0; tests commit more often
 }
 
 // jobs returns the number of inflating goroutines for a build.

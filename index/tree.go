@@ -208,8 +208,10 @@ func scratchKey(k []byte) (pathKey []byte, seq int64, err error) {
 }
 
 // finish writes the tree and superseded buckets of the index from the
-// scratch entries, in key order.
-func (t *treeBuilder) finish(dst *bolt.Tx) error {
+// scratch entries, in key order, into dst; wrote is told the bytes of
+// each value written and returns the transaction to go on in (the
+// builder commits every commitBytes).
+func (t *treeBuilder) finish(dst *bolt.Tx, wrote func(n int) (*bolt.Tx, error)) error {
 	if err := t.flushDirs(); err != nil {
 		return err
 	}
@@ -235,9 +237,22 @@ func (t *treeBuilder) finish(dst *bolt.Tx) error {
 		if n == 0 {
 			return nil
 		}
-		err := tree.Put(first, bytes.Clone(pk.pack(raw)))
+		val := bytes.Clone(pk.pack(raw))
 		raw, n = raw[:0], 0
-		return err
+		if err := tree.Put(first, val); err != nil {
+			return err
+		}
+		// The transaction may have been committed and a new one begun.
+		tx, err := wrote(len(val))
+		if err != nil {
+			return err
+		}
+		if tx != dst {
+			dst = tx
+			tree = dst.Bucket(bucketTree)
+			tree.FillPercent = 1.0
+		}
+		return nil
 	}
 	// entry ends the path being assembled: the last member bears it,
 	// unless it is not a directory and members came under it later (a
