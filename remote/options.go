@@ -58,7 +58,7 @@ type Options struct {
 	Region string
 }
 
-func (o *Options) blockSize() int64              { return def(o.BlockSize, 256<<10) }
+func (o *Options) blockSize() int64 { return def(o.BlockSize, 256<<10) }
 func (o *Options) cacheBlocks() int {
 	return int(max(def(o.CacheSize, max(32<<20, int64(o.Readers)*8<<20))/o.blockSize(), 2))
 }
