@@ -22,7 +22,6 @@ import (
 // index is left behind), with it, and from standard input.
 
 func TestExtract_MatchesGNUTar(t *testing.T) {
-	t.Parallel()
 	for _, tc := range testarchive.Corpus() {
 		t.Run(tc.Name, func(t *testing.T) {
 			gz := tc.Make(t)

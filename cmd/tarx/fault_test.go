@@ -145,7 +145,6 @@ func indexVersion(t *testing.T, path string) (v uint32) {
 // damaged bbolt file can make a reader fault, which would take the whole
 // test binary down.
 func TestStaleIndex(t *testing.T) {
-	t.Parallel()
 	exe := testarchive.TestBinary(t)
 	// Many small members, so that the index has many pages.
 	sizes := []int{100 << 10, 300 << 10, 5000, 200 << 10}
@@ -539,7 +538,6 @@ func TestDiskFull(t *testing.T) {
 // and last 64 KiB) stayed the same. The other commands must not hand back
 // the changed bytes as good either.
 func TestVerify(t *testing.T) {
-	t.Parallel()
 	head := regEntry("head.bin", string(testarchive.Incompressible(1, 100<<10)))
 	mid := regEntry("mid.bin", string(testarchive.Incompressible(2, 300<<10)))
 	tail := regEntry("tail.bin", string(testarchive.Incompressible(3, 100<<10)))

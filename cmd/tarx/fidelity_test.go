@@ -82,7 +82,6 @@ func sameTree(t *testing.T, what, ref, got string) {
 }
 
 func TestFidelity_GNUCases(t *testing.T) {
-	t.Parallel()
 	for _, c := range testarchive.GNUCases() {
 		t.Run(c.Name, func(t *testing.T) {
 			t.Log(c.Doc)

@@ -86,7 +86,6 @@ func pathsUnder(t *testing.T, root string) []string {
 // 5. get to disk.
 
 func TestGet(t *testing.T) {
-	t.Parallel()
 	gz, contents := getArchive(t)
 	for _, k := range bothCompressions(t, gz) {
 		t.Run(k.name, func(t *testing.T) { testGet(t, k.data, contents) })
@@ -190,7 +189,6 @@ func testGet(t *testing.T, archive []byte, contents map[string][]byte) {
 // 5. get -O and cat.
 
 func TestGet_ToStdout(t *testing.T) {
-	t.Parallel()
 	gz, contents := getArchive(t)
 	for _, k := range bothCompressions(t, gz) {
 		t.Run(k.name, func(t *testing.T) { testGetToStdout(t, k.data, contents) })

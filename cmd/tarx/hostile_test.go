@@ -158,7 +158,6 @@ func normalize(b *box, dirs []string, s string) string {
 // index), with get, and cold several times more (extraction must not
 // depend on how members are spread over workers).
 func TestExtract_PathAttacks(t *testing.T) {
-	t.Parallel()
 	longName := strings.Repeat(strings.Repeat("d", 99)+"/", 50) + "deep.txt" // 5008 bytes
 	tests := []struct {
 		name    string
@@ -500,7 +499,6 @@ func corruptions(gz []byte) []struct {
 // TestBrokenGzip: every command refuses a broken gzip file with one line
 // naming it, and never hands back wrong bytes.
 func TestBrokenGzip(t *testing.T) {
-	t.Parallel()
 	tarBytes, contents := sampleArchive(t)
 	gz := testarchive.Gzip(t, tarBytes, testarchive.GoLevel6)
 	var listing string
@@ -577,7 +575,6 @@ func checkSameAnswer(t *testing.T, r, ref result) {
 
 // TestBrokenTar: good gzip around a broken tar stream.
 func TestBrokenTar(t *testing.T) {
-	t.Parallel()
 	tarBytes, contents := sampleArchive(t)
 	// Offsets of the second member's header: after a PAX record? The
 	// sample's names are short and ASCII, so every member is one 512-byte
