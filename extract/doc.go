@@ -32,7 +32,10 @@
 // symbolic link, which the root follows only if it stays inside), files are
 // written by descriptor, created with their final mode when the umask allows
 // it, and chowned only when the owner they got is not the right one: openat,
-// pwrite, utimensat and close per small file.
+// pwrite, utimensat and close per small file. Each worker takes runs of
+// consecutive units from its own queue, so that workers are several units
+// apart in the archive and mostly in different directories: the kernel
+// creates the files of one directory one at a time, under its lock.
 //
 // The system calls the Writer needs beyond os.Root (creating a name in an
 // open directory without following a link, device nodes, FIFOs, the times

@@ -130,27 +130,37 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		return x.res, err
 	}
 
-	// Workers take units from a bounded queue that this goroutine fills
+	// Workers take units from bounded queues that this goroutine fills
 	// while it reads the selected members in archive order: memory holds
-	// the queue, not the member list.
+	// the queues, not the member list. Each worker has its own queue and
+	// gets runs of unitRun consecutive units, so that the workers are that
+	// far apart in the archive: the members of one directory are mostly
+	// neighbours, and the kernel creates the files of one directory one
+	// at a time (under the directory's lock), so workers in the same
+	// directory wait for each other.
 	g, gctx := errgroup.WithContext(ctx)
 	x.ctx = gctx
 	jobs := opts.jobs()
-	queue := make(chan *unit, 2*jobs)
-	for range jobs {
+	queues := make([]chan *unit, jobs)
+	for i := range queues {
+		q := make(chan *unit, unitRun)
+		queues[i] = q
 		g.Go(func() error {
-			for u := range queue {
+			for u := range q {
 				x.runUnit(a, u)
 			}
 			return gctx.Err()
 		})
 	}
+	emitted := 0
 	p := &planner{cps: cps, emit: func(u *unit) error {
 		// A remote archive starts fetching the unit's bytes now, while
 		// it waits in the queue, not when a worker first reads them.
 		a.HintRange(u.start, u.end)
+		q := queues[emitted/unitRun%jobs]
+		emitted++
 		select {
-		case queue <- u:
+		case q <- u:
 			return nil
 		case <-gctx.Done():
 			return gctx.Err()
@@ -208,7 +218,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if err == nil {
 		err = p.flush()
 	}
-	close(queue)
+	for _, q := range queues {
+		close(q)
+	}
 	werr := g.Wait()
 	if err != nil || werr != nil || ctx.Err() != nil {
 		w.Abort()
@@ -227,6 +239,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	}
 	return x.res, nil
 }
+
+// unitRun is how many consecutive units one worker gets in a row.
+const unitRun = 4
 
 func cmpErr(errs ...error) error {
 	for _, e := range errs {

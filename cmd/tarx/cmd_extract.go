@@ -161,6 +161,7 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 // runExtract extracts the archive: from standard input, in one pass
 // building the index on the way if there is none, or with the index.
 func runExtract(ctx context.Context, o extractOptions) error {
+	extractGC()
 	if o.archive == "-" {
 		return extractStream(ctx, o)
 	}

@@ -69,6 +69,7 @@ func getOptionsFrom(c *cli.Context) (getOptions, error) {
 // their contents to standard output, reading only from the checkpoint
 // before each.
 func runGet(ctx context.Context, o getOptions) error {
+	extractGC()
 	if o.toStdout {
 		return writeMembers(ctx, o.commonOptions, o.patterns, false)
 	}
