@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command mountprof profiles the mount: it mounts an indexed archive in
 // this process (mount.Serve), runs a shell command against it, and prints
 // the command's wall time and the server's CPU time and peak RSS, with a
