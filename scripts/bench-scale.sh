@@ -4,7 +4,8 @@
 #
 # BENCH_SCALE_MEMBERS=1000000 (10000000 for the 10M run) members of 0-2 KiB in
 # directories of 1,000, compressed by pigz -6. Work files live in
-# BENCH_SCALE_DIR (default: a directory in /dev/shm, a tmpfs). Peak RSS comes
+# a new directory under BENCH_SCALE_DIR (default /dev/shm, a tmpfs), removed at
+# the end. Peak RSS comes
 # from GNU time (%M); for the 10M archive bbolt maps the index, so the peak
 # anonymous memory (RssAnon sampled from /proc/PID/status) is reported too.
 set -euo pipefail
@@ -13,7 +14,7 @@ repo=$PWD
 N=${BENCH_SCALE_MEMBERS:-1000000}
 RUNS=${BENCH_SCALE_RUNS:-3}
 MD=${BENCH_SCALE_MD:-$repo/docs/BENCH-SCALE.md}
-work=${BENCH_SCALE_DIR:-$(mktemp -d /dev/shm/tarx-scale.XXXXXX)}
+work=$(mktemp -d "${BENCH_SCALE_DIR:-/dev/shm}/tarx-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tarx=$repo/bin/tarx
 [ -x "$tarx" ] || make build >&2
