@@ -565,3 +565,33 @@ func TestReadAt_BlockHoldingPrefix(t *testing.T) {
 		t.Errorf("fetched %d bytes in %d requests, want one of %d (the first block less the prefix)", n, got.Requests-before.Requests, want)
 	}
 }
+
+// TestReadAhead_UnreadHintsAge: blocks fetched for hints nobody follows
+// hold the read-ahead budget only until the cache has cycled past them;
+// then a sequential reader gets its read-ahead back.
+func TestReadAhead_UnreadHintsAge(t *testing.T) {
+	data := randomBytes(1_000_000, 18)
+	s := newServer(t, data)
+	o := mustOpen(t, s.url(), fast())
+	// fast(): a 16-block cache, so 8 blocks of budget; each hint fetches 4.
+	o.Hint(600_000, 700_000)
+	o.Hint(800_000, 900_000)
+	deadline := time.Now().Add(5 * time.Second)
+	for o.Stats().BytesFetched < prefixSize+8*4096 {
+		if time.Now().After(deadline) {
+			t.Fatalf("hints fetched %+v", o.Stats())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	before := o.Stats()
+	buf := make([]byte, 4096)
+	const blocks = 96
+	for off := int64(100_000); off < 100_000+blocks*4096; off += 4096 {
+		if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+4096]) {
+			t.Fatalf("ReadAt(%d): %v", off, err)
+		}
+	}
+	if n := o.Stats().Requests - before.Requests; n > blocks/2 {
+		t.Errorf("%d requests for %d sequential blocks: read-ahead stayed off", n, blocks)
+	}
+}

@@ -88,13 +88,14 @@ type Object struct {
 // block is one BlockSize piece of the object, being fetched until done is
 // closed; then data or err is set.
 type block struct {
-	idx  int64
-	data []byte
-	fill int  // bytes of data already there when its fetch began (from the prefix)
-	used bool // a read has asked for it (else it was fetched ahead)
-	err  error
-	done chan struct{}
-	elem *list.Element
+	idx    int64
+	data   []byte
+	fill   int  // bytes of data already there when its fetch began (from the prefix)
+	used   bool // a read has asked for it (else it was fetched ahead)
+	spared bool // eviction passed it over once, unread
+	err    error
+	done   chan struct{}
+	elem   *list.Element
 }
 
 // hint is a range of blocks a reader announced it will read in order.
@@ -553,16 +554,22 @@ func (o *Object) use(blk *block) {
 }
 
 // complete makes blk available and evicts the least recently used blocks
-// beyond the cache size, the unread ones last. o.mu is held.
+// beyond the cache size. A block fetched ahead and not read yet is spared
+// once (moved to the front), so that read-ahead is not evicted before its
+// reader gets there, but a block nobody reads does not stay for ever and
+// hold the read-ahead budget. o.mu is held.
 func (o *Object) complete(blk *block) {
 	blk.elem = o.lru.PushFront(blk)
 	close(blk.done)
 	for e := o.lru.Back(); o.lru.Len() > o.opts.cacheBlocks() && e != nil; {
 		old := e.Value.(*block)
 		e = e.Prev()
-		if !old.used {
+		if !old.used && !old.spared {
+			old.spared = true
+			o.lru.MoveToFront(old.elem)
 			continue
 		}
+		o.use(old) // an unread block leaves the read-ahead budget
 		o.lru.Remove(old.elem)
 		old.elem = nil
 		if o.blocks[old.idx] == old {
