@@ -59,9 +59,13 @@ func (o *Options) selected(hdr *tar.Header) {
 	}
 }
 
-func (o *Options) jobs() int {
-	if o.Jobs > 0 {
-		return o.Jobs
+func (o *Options) jobs() int { return Workers(o.Jobs) }
+
+// Workers returns how many workers FromIndex runs for Options.Jobs = jobs:
+// jobs if it is positive, else one per CPU.
+func Workers(jobs int) int {
+	if jobs > 0 {
+		return jobs
 	}
 	return runtime.NumCPU()
 }

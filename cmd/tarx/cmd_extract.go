@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -145,10 +144,7 @@ func extractOptionsFrom(c *cli.Context) (extractOptions, error) {
 		saveIndex:     c.String("save-index"),
 		stdin:         c.App.Reader,
 	}
-	o.remote.Readers = o.jobs
-	if o.jobs == 0 {
-		o.remote.Readers = runtime.NumCPU()
-	}
+	o.remote.Readers = extract.Workers(o.jobs)
 	if o.archive == "-" && o.sharded() {
 		return extractOptions{}, usagef("extract: shards need an index: ARCHIVE cannot be -")
 	}
