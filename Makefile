@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PREFIX   ?= /usr/local
 FUZZTIME ?= 60s
 # make test runs every fuzz target briefly; make fuzz runs them for FUZZTIME.
-FUZZSMOKE ?= 3s
+FUZZSMOKE ?= 1s
 
 .PHONY: all build man install test cross demo bench bench-scale bench-mount bench-remote bench-shards fuzz clean
 

@@ -553,7 +553,7 @@ func TestHint_Prefetch(t *testing.T) {
 func TestReadAt_BlockHoldingPrefix(t *testing.T) {
 	data := randomBytes(1_000_000, 17)
 	s := newServer(t, data)
-	o := mustOpen(t, s.url(), Options{ReadAhead: -1})
+	o := mustOpen(t, s.url(), Options{BlockSize: 256 << 10, ReadAhead: -1})
 	before := o.Stats()
 	buf := make([]byte, 10_000)
 	off := int64(prefixSize - 5000)

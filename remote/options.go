@@ -8,7 +8,10 @@ import (
 // Options configures Open. The zero value gives the defaults documented on
 // each field.
 type Options struct {
-	// BlockSize is the unit of fetching and caching (256 KiB if 0).
+	// BlockSize is the unit of fetching and caching (64 KiB if 0). A read
+	// fetches whole blocks, so a reader that announced its range (Hint)
+	// fetches at most one block more at each end of it; read-ahead and
+	// hinted ranges go out as requests of many blocks.
 	BlockSize int64
 	// CacheSize bounds the bytes of cached blocks (if 0: 32 MiB, or
 	// 8 MiB for each of Readers if that is more); blocks being fetched are
@@ -20,7 +23,7 @@ type Options struct {
 	// does not evict what another reader is still to read.
 	Readers int
 	// ReadAhead is the most blocks fetched ahead of a sequential reader
-	// (8 if 0; negative turns read-ahead off).
+	// (2 MiB worth if 0; negative turns read-ahead off).
 	ReadAhead int
 	// MaxRequests bounds the requests in flight at once (8 if 0).
 	MaxRequests int
@@ -58,7 +61,7 @@ type Options struct {
 	Region string
 }
 
-func (o *Options) blockSize() int64 { return def(o.BlockSize, 256<<10) }
+func (o *Options) blockSize() int64 { return def(o.BlockSize, 64<<10) }
 func (o *Options) cacheBlocks() int {
 	return int(max(def(o.CacheSize, max(32<<20, int64(o.Readers)*8<<20))/o.blockSize(), 2))
 }
@@ -73,7 +76,7 @@ func (o *Options) readAhead() int {
 	if o.ReadAhead < 0 {
 		return 0
 	}
-	return def(o.ReadAhead, 8)
+	return def(o.ReadAhead, int(max(readAheadBytes/o.blockSize(), 1)))
 }
 
 func (o *Options) retries() int {
@@ -82,6 +85,9 @@ func (o *Options) retries() int {
 	}
 	return def(o.Retries, 8)
 }
+
+// readAheadBytes is the default read-ahead of a sequential reader.
+const readAheadBytes = 2 << 20
 
 func def[T int | int64 | time.Duration](v, d T) T {
 	if v > 0 {
