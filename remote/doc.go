@@ -17,9 +17,12 @@
 // most half the cache fetched ahead and unread, and eviction takes unread
 // blocks last, so read-ahead never evicts what is still to be read; the
 // default cache grows with Options.Readers, as the ranges of many workers
-// share blocks at their ends. The block that holds the end of the prefix
-// Open read with the identity is fetched without it. Stream reads
-// sequentially without the cache, for a one-pass index build.
+// share blocks at their ends. A hinted range's first block is fetched from
+// the range's start, so that a reader of one member fetches its span and at
+// most one block past it; a read of the bytes left out fetches the block
+// again. Opening asks for the first byte only (its reply carries the size
+// and validators). Stream reads sequentially without the cache, for a
+// one-pass index build.
 //
 // Every body is read through one resumable reader: a dropped connection or a
 // body that stalls for Options.StallTimeout is re-requested from the byte it

@@ -81,15 +81,17 @@ func (h *httpBackend) do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func (h *httpBackend) stat(ctx context.Context, want int64) (Identity, []byte, bool, error) {
+// stat asks for the first byte: a server that honours ranges answers 206
+// with the object's size in Content-Range, and sends one byte of body.
+func (h *httpBackend) stat(ctx context.Context) (Identity, bool, error) {
 	req, err := h.newRequest(ctx)
 	if err != nil {
-		return Identity{}, nil, false, err
+		return Identity{}, false, err
 	}
-	req.Header.Set("Range", fmt.Sprintf("bytes=0-%d", want-1))
+	req.Header.Set("Range", "bytes=0-0")
 	resp, err := h.do(req)
 	if err != nil {
-		return Identity{}, nil, false, err
+		return Identity{}, false, err
 	}
 	defer resp.Body.Close()
 	id := Identity{Name: h.name, Size: -1, ETag: resp.Header.Get("ETag")}
@@ -98,29 +100,25 @@ func (h *httpBackend) stat(ctx context.Context, want int64) (Identity, []byte, b
 	}
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
-		start, end, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+		start, _, total, err := parseContentRange(resp.Header.Get("Content-Range"))
 		if err != nil || start != 0 || total < 0 {
-			return id, nil, false, fmt.Errorf("remote: %s: bad Content-Range %q", h.name, resp.Header.Get("Content-Range"))
+			return id, false, fmt.Errorf("remote: %s: bad Content-Range %q", h.name, resp.Header.Get("Content-Range"))
 		}
 		id.Size = total
-		head := make([]byte, end-start+1)
-		if _, err := io.ReadFull(resp.Body, head); err != nil {
-			head = nil // fetched again on demand
-		}
-		return id, head, true, nil
+		return id, true, nil
 	case http.StatusOK:
 		// The whole body follows: the server ignores ranges (or the
 		// object is empty, when there is nothing to range over).
 		id.Size = resp.ContentLength
-		return id, nil, id.Size == 0, nil
+		return id, id.Size == 0, nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		// An empty object: "bytes */0".
 		if _, _, total, err := parseContentRange(resp.Header.Get("Content-Range")); err == nil && total == 0 {
 			id.Size = 0
-			return id, nil, true, nil
+			return id, true, nil
 		}
 	}
-	return id, nil, false, statusError(h.name, resp.StatusCode, resp.Header.Get("Retry-After"))
+	return id, false, statusError(h.name, resp.StatusCode, resp.Header.Get("Retry-After"))
 }
 
 func (h *httpBackend) get(ctx context.Context, r getRequest) (io.ReadCloser, error) {

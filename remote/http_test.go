@@ -471,47 +471,46 @@ func TestHint(t *testing.T) {
 	}
 }
 
-// TestOpen_PrefixAndReadRange: opening reads the identity with the first
-// 64 KiB; ReadRange fetches exactly the range asked; both are served to
-// ReadAt and Stream without fetching them again.
-func TestOpen_PrefixAndReadRange(t *testing.T) {
+// TestOpen_ReadRange: opening reads the identity with one request for the
+// first byte; ReadRange fetches exactly the range asked, without the cache;
+// Stream reads from the cached block that holds its start.
+func TestOpen_ReadRange(t *testing.T) {
 	data := randomBytes(1_000_000, 9)
 	s := newServer(t, data)
 	o := mustOpen(t, s.url(), Options{})
-	if st := o.Stats(); st.Requests != 1 || st.BytesFetched != prefixSize {
-		t.Fatalf("open: %+v, want one request of %d bytes", st, prefixSize)
+	if st := o.Stats(); st.Requests != 1 || st.BytesFetched > 1 {
+		t.Fatalf("open: %+v, want one request for 1 byte", st)
 	}
-	head := make([]byte, prefixSize)
-	if n, err := o.ReadRange(head, 0); n != prefixSize || err != nil || !bytes.Equal(head, data[:prefixSize]) {
-		t.Fatalf("ReadRange of the prefix: %d, %v", n, err)
+	const n = 64 << 10
+	head := make([]byte, n)
+	if k, err := o.ReadRange(head, 0); k != n || err != nil || !bytes.Equal(head, data[:n]) {
+		t.Fatalf("ReadRange of the head: %d, %v", k, err)
 	}
-	tail := make([]byte, prefixSize)
-	off := int64(len(data)) - prefixSize
-	if n, err := o.ReadRange(tail, off); n != prefixSize || err != nil || !bytes.Equal(tail, data[off:]) {
-		t.Fatalf("ReadRange of the tail: %d, %v", n, err)
+	tail := make([]byte, n)
+	off := int64(len(data)) - n
+	if k, err := o.ReadRange(tail, off); k != n || err != nil || !bytes.Equal(tail, data[off:]) {
+		t.Fatalf("ReadRange of the tail: %d, %v", k, err)
 	}
-	if n, err := o.ReadRange(tail, off+1); n != prefixSize-1 || err != io.EOF || !bytes.Equal(tail[:n], data[off+1:]) {
-		t.Fatalf("ReadRange past the end: %d, %v, want %d and io.EOF", n, err, prefixSize-1)
+	if k, err := o.ReadRange(tail, off+1); k != n-1 || err != io.EOF || !bytes.Equal(tail[:k], data[off+1:]) {
+		t.Fatalf("ReadRange past the end: %d, %v, want %d and io.EOF", k, err, n-1)
 	}
-	if st := o.Stats(); st.Requests != 3 || st.BytesFetched != 3*prefixSize-1 {
-		t.Errorf("after ReadRange: %+v, want 3 requests of 64 KiB (the last one byte short)", st)
+	if st := o.Stats(); st.Requests != 4 || st.BytesFetched > 1+3*n-1 || st.BytesFetched < 3*n-1 {
+		t.Errorf("after ReadRange: %+v, want 3 more requests of 64 KiB (the last one byte short)", st)
 	}
-	before := o.Stats()
 	buf := make([]byte, 1000)
 	if _, err := o.ReadAt(buf, 5000); err != nil || !bytes.Equal(buf, data[5000:6000]) {
-		t.Fatalf("ReadAt in the prefix: %v", err)
+		t.Fatalf("ReadAt: %v", err)
 	}
-	if st := o.Stats(); st != before {
-		t.Errorf("ReadAt in the prefix fetched: %+v, before %+v", st, before)
-	}
+	before := o.Stats()
 	r := o.Stream(t.Context(), 100)
 	got, err := io.ReadAll(r)
 	r.Close()
 	if err != nil || !bytes.Equal(got, data[100:]) {
 		t.Fatalf("Stream: %v", err)
 	}
-	if st := o.Stats(); st.BytesFetched-before.BytesFetched != int64(len(data))-prefixSize {
-		t.Errorf("Stream from 100 fetched %d bytes, want all but the prefix (%d)", st.BytesFetched-before.BytesFetched, int64(len(data))-prefixSize)
+	bs := o.opts.blockSize()
+	if st := o.Stats(); st.BytesFetched-before.BytesFetched != int64(len(data))-bs {
+		t.Errorf("Stream from 100 fetched %d bytes, want all but the cached first block (%d)", st.BytesFetched-before.BytesFetched, int64(len(data))-bs)
 	}
 }
 
@@ -523,9 +522,10 @@ func TestHint_Prefetch(t *testing.T) {
 	o := mustOpen(t, s.url(), fast())
 	before := o.Stats()
 	o.Hint(500_000, 600_000)
-	// fast(): 4 KiB blocks, a 16-block cache: a quarter of it, 4 blocks.
-	first := int64(500_000 / 4096 * 4096)
-	want := 4 * 4096
+	// fast(): 4 KiB blocks, a 16-block cache: a quarter of it, 4 blocks,
+	// the first from the hint's start on.
+	const first = 500_000
+	want := 4*4096 - first%4096
 	deadline := time.Now().Add(5 * time.Second)
 	for o.Stats().BytesFetched-before.BytesFetched < int64(want) {
 		if time.Now().After(deadline) {
@@ -548,21 +548,43 @@ func TestHint_Prefetch(t *testing.T) {
 	}
 }
 
-// TestReadAt_BlockHoldingPrefix: the block that begins with the prefix Open
-// read is fetched without it.
-func TestReadAt_BlockHoldingPrefix(t *testing.T) {
+// TestHint_FetchesFromItsStart: a hinted range's first block is fetched
+// from the range's start; a read of the bytes left out fetches the block
+// again, and every read returns the object's bytes.
+func TestHint_FetchesFromItsStart(t *testing.T) {
 	data := randomBytes(1_000_000, 17)
 	s := newServer(t, data)
-	o := mustOpen(t, s.url(), Options{BlockSize: 256 << 10, ReadAhead: -1})
+	o := mustOpen(t, s.url(), Options{BlockSize: 64 << 10, ReadAhead: -1})
 	before := o.Stats()
-	buf := make([]byte, 10_000)
-	off := int64(prefixSize - 5000)
-	if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:off+10_000]) {
-		t.Fatalf("ReadAt across the prefix's end: %v", err)
+	const off, end = 3*64<<10 + 5000, 3*64<<10 + 100_000 // in blocks 3 and 4
+	o.Hint(off, end)
+	buf := make([]byte, end-off)
+	if _, err := o.ReadAt(buf, off); err != nil || !bytes.Equal(buf, data[off:end]) {
+		t.Fatalf("ReadAt of the hinted range: %v", err)
 	}
 	got := o.Stats()
-	if n, want := got.BytesFetched-before.BytesFetched, int64(256<<10-prefixSize); got.Requests-before.Requests != 1 || n != want {
-		t.Errorf("fetched %d bytes in %d requests, want one of %d (the first block less the prefix)", n, got.Requests-before.Requests, want)
+	if n, want := got.BytesFetched-before.BytesFetched, int64(5*64<<10-off); got.Requests-before.Requests != 1 || n != want {
+		t.Errorf("fetched %d bytes in %d requests, want one of %d (from the hint's start to its last block's end)", n, got.Requests-before.Requests, want)
+	}
+	// Before the hint's start, in its first block: fetched again, from
+	// where that read starts.
+	small := make([]byte, 10_000)
+	const early = off - 4000
+	if _, err := o.ReadAt(small, early); err != nil || !bytes.Equal(small, data[early:early+10_000]) {
+		t.Fatalf("ReadAt before the hinted start: %v", err)
+	}
+	if n, want := o.Stats().BytesFetched-got.BytesFetched, int64(4*64<<10-early); n != want {
+		t.Errorf("a read before the hinted start fetched %d bytes, want the rest of the block (%d)", n, want)
+	}
+	// From the block's start: the whole block, and the right bytes.
+	if _, err := o.ReadAt(small, 3*64<<10); err != nil || !bytes.Equal(small, data[3*64<<10:3*64<<10+10_000]) {
+		t.Fatalf("ReadAt at the block's start: %v", err)
+	}
+	r := o.Stream(t.Context(), early)
+	all, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || !bytes.Equal(all, data[early:]) {
+		t.Fatalf("Stream from before the hinted start: %v", err)
 	}
 }
 
@@ -577,7 +599,7 @@ func TestReadAhead_UnreadHintsAge(t *testing.T) {
 	o.Hint(600_000, 700_000)
 	o.Hint(800_000, 900_000)
 	deadline := time.Now().Add(5 * time.Second)
-	for o.Stats().BytesFetched < prefixSize+8*4096 {
+	for o.Stats().BytesFetched < 8*4096-2*4096 {
 		if time.Now().After(deadline) {
 			t.Fatalf("hints fetched %+v", o.Stats())
 		}

@@ -49,9 +49,9 @@ type getRequest struct {
 
 // backend is one protocol: it reads an object's identity and its bytes.
 type backend interface {
-	// stat returns the identity and, if it came with the reply, the first
-	// bytes of the object; ranged is false if the server ignores ranges.
-	stat(ctx context.Context, want int64) (id Identity, head []byte, ranged bool, err error)
+	// stat returns the identity; ranged is false if the server ignores
+	// ranges.
+	stat(ctx context.Context) (id Identity, ranged bool, err error)
 	// get returns the body of the request; it must fail with ErrChanged if
 	// the reply shows another version of the object.
 	get(ctx context.Context, r getRequest) (io.ReadCloser, error)
@@ -72,8 +72,7 @@ type Object struct {
 	cancel context.CancelFunc
 	sem    chan struct{} // bounds requests in flight
 
-	bs, last int64  // block size, index of the last block
-	prefix   []byte // the object's first bytes, read with its identity
+	bs, last int64 // block size, index of the last block
 
 	mu     sync.Mutex
 	blocks map[int64]*block
@@ -90,7 +89,7 @@ type Object struct {
 type block struct {
 	idx    int64
 	data   []byte
-	fill   int  // bytes of data already there when its fetch began (from the prefix)
+	skip   int  // bytes at the start not fetched (a hinted range began after them)
 	used   bool // a read has asked for it (else it was fetched ahead)
 	spared bool // eviction passed it over once, unread
 	err    error
@@ -145,11 +144,10 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	o.sem = make(chan struct{}, o.opts.maxRequests())
 	o.blocks = make(map[int64]*block)
 
-	var head []byte
 	r := retrier{opts: &o.opts}
 	for {
 		sctx, cancel := context.WithTimeout(ctx, o.opts.stallTimeout())
-		o.id, head, o.ranged, err = o.be.stat(sctx, prefixSize)
+		o.id, o.ranged, err = o.be.stat(sctx)
 		timedOut := sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 		cancel()
 		if err == nil {
@@ -166,44 +164,7 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	if o.id.Size > 0 {
 		o.last = (o.id.Size - 1) / o.bs
 	}
-	if o.ranged && int64(len(head)) == min(prefixSize, o.id.Size) {
-		o.prefix = head
-	}
 	return o, nil
-}
-
-// prefixSize is how much of the object the request for its identity reads:
-// what an index's fingerprint needs of its start (64 KiB), so that opening
-// an object and checking it against an index costs two small ranges.
-const prefixSize = 64 << 10
-
-// prefixBlock caches block k from the prefix Open read, if the prefix
-// holds all of it, and returns it; else nil. o.mu is held.
-func (o *Object) prefixBlock(k int64) *block {
-	start := k * o.bs
-	if start+o.blockLen(k) > int64(len(o.prefix)) {
-		return nil
-	}
-	b := &block{idx: k, data: o.prefix[start : start+o.blockLen(k)], done: make(chan struct{}), used: true}
-	o.blocks[k] = b
-	o.complete(b)
-	return b
-}
-
-// fromPrefix copies the bytes [off, end) into p if the prefix read with the
-// identity holds them (and the object was not found changed since).
-func (o *Object) fromPrefix(p []byte, off, end int64) bool {
-	if end > int64(len(o.prefix)) {
-		return false
-	}
-	o.mu.Lock()
-	failed := o.failed
-	o.mu.Unlock()
-	if failed != nil {
-		return false
-	}
-	copy(p, o.prefix[off:end])
-	return true
 }
 
 // ReadRange reads len(p) bytes at off, as ReadAt does, but with one request
@@ -218,17 +179,11 @@ func (o *Object) ReadRange(p []byte, off int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	q := p[:end-off]
-	var n int
-	if o.fromPrefix(q, off, end) {
-		n = len(q)
-	} else {
-		b := o.newBody(o.ctx, off, end)
-		n, err = io.ReadFull(b, q)
-		b.Close()
-		if err != nil {
-			return n, err
-		}
+	b := o.newBody(o.ctx, off, end)
+	n, err := io.ReadFull(b, p[:end-off])
+	b.Close()
+	if err != nil {
+		return n, err
 	}
 	if n < len(p) {
 		return n, io.EOF
@@ -294,19 +249,13 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 		return io.NopCloser(io.NewSectionReader(o.file, off, max(o.id.Size-off, 0)))
 	}
 	if o.ranged && off >= 0 && off < o.id.Size {
-		// Start with the cached block off lies in, if any, or the prefix
-		// Open read.
+		// Start with the cached block off lies in, if any.
 		o.mu.Lock()
 		b := o.blocks[off/o.bs]
 		o.mu.Unlock()
-		if b != nil && b.elem != nil {
-			start := b.idx * o.bs
+		if start := off / o.bs * o.bs; b != nil && b.elem != nil && off-start >= int64(b.skip) {
 			rest := o.newBody(ctx, start+int64(len(b.data)), o.id.Size)
 			return &prefixed{Reader: io.MultiReader(bytes.NewReader(b.data[off-start:]), rest), rest: rest}
-		}
-		if off < int64(len(o.prefix)) {
-			rest := o.newBody(ctx, int64(len(o.prefix)), o.id.Size)
-			return &prefixed{Reader: io.MultiReader(bytes.NewReader(o.prefix[off:]), rest), rest: rest}
 		}
 	}
 	return o.newBody(ctx, off, o.id.Size)
@@ -329,13 +278,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if err != nil || len(p) == 0 {
 		return 0, err
 	}
-	if o.fromPrefix(p, off, end) {
-		if end-off < int64(len(p)) {
-			return int(end - off), io.EOF
-		}
-		return len(p), nil
-	}
-	blocks, err := o.acquire(off/o.bs, (end-1)/o.bs)
+	blocks, err := o.acquire(off, end)
 	if err != nil {
 		return 0, err
 	}
@@ -360,9 +303,10 @@ func (o *Object) blockLen(idx int64) int64 {
 	return min(o.bs, o.id.Size-idx*o.bs)
 }
 
-// acquire returns the blocks a..b, starting fetches for missing ones and
-// for the read-ahead of a sequential reader.
-func (o *Object) acquire(a, b int64) ([]*block, error) {
+// acquire returns the blocks that hold the bytes [off, end), starting
+// fetches for missing ones and for the read-ahead of a sequential reader.
+func (o *Object) acquire(off, end int64) ([]*block, error) {
+	a, b := off/o.bs, (end-1)/o.bs
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.failed != nil {
@@ -371,7 +315,8 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	// Read-ahead beyond half the cache would evict itself before use.
 	half := int64(o.opts.cacheBlocks() / 2)
 	var ra, limit int64
-	if h := o.hinted(a); h != nil {
+	h := o.hinted(a)
+	if h != nil {
 		// Fetch through to the end of the announced range, no further,
 		// in a window twice the read-ahead: several hinted readers (the
 		// workers of one extraction) share the cache.
@@ -388,11 +333,19 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	res := make([]*block, 0, b-a+1)
 	for k := a; k <= b; k++ {
 		blk := o.blocks[k]
+		if blk != nil && max(off-k*o.bs, 0) < int64(blk.skip) {
+			// The read needs bytes a hint's fetch left out.
+			o.drop(blk)
+			blk = nil
+		}
 		if blk == nil {
-			if blk = o.prefixBlock(k); blk == nil {
-				o.startRun(k, max(ahead(b+1), b))
-				blk = o.blocks[k]
+			// A reader in a hinted range reads on from where it is.
+			skip := 0
+			if h != nil && k == a {
+				skip = int(off - a*o.bs)
 			}
+			o.startRun(k, max(ahead(b+1), b), skip)
+			blk = o.blocks[k]
 		} else if blk.elem != nil {
 			o.lru.MoveToFront(blk.elem)
 		}
@@ -402,9 +355,9 @@ func (o *Object) acquire(a, b int64) ([]*block, error) {
 	// Fetch ahead once no more than half the window is buffered, so that
 	// read-ahead goes out in requests of several blocks.
 	for m := b + 1; m <= limit; m++ {
-		if o.blocks[m] == nil && o.prefixBlock(m) == nil {
+		if o.blocks[m] == nil {
 			if m-b-1 <= ra/2 && ahead(m) >= m {
-				o.startRun(m, ahead(m))
+				o.startRun(m, ahead(m), 0)
 			}
 			break
 		}
@@ -444,8 +397,10 @@ func (o *Object) Hint(off, end int64) {
 	}
 	limit := min(h.last, h.first+n-1)
 	for k := h.first; k <= limit; k++ {
-		if o.blocks[k] == nil && o.prefixBlock(k) == nil {
-			o.startRun(k, limit)
+		if o.blocks[k] == nil {
+			// The range's first block is fetched from off on: a reader
+			// that announced its range does not read before it.
+			o.startRun(k, limit, int(max(off-k*o.bs, 0)))
 			return
 		}
 	}
@@ -499,17 +454,17 @@ func (o *Object) streak(a, b int64) int {
 }
 
 // startRun starts one request for the missing blocks from k on, up to
-// limit or the first block present. o.mu is held.
-func (o *Object) startRun(k, limit int64) {
+// limit or the first block present, leaving out the first skip bytes of
+// block k. o.mu is held.
+func (o *Object) startRun(k, limit int64, skip int) {
 	var run []*block
 	for i := k; i <= limit || i == k; i++ {
 		if o.blocks[i] != nil {
 			break
 		}
 		b := &block{idx: i, data: make([]byte, o.blockLen(i)), done: make(chan struct{})}
-		if len(run) == 0 && i*o.bs < int64(len(o.prefix)) {
-			// The prefix holds the block's start: fetch only the rest.
-			b.fill = copy(b.data, o.prefix[i*o.bs:])
+		if i == k {
+			b.skip = skip
 		}
 		o.blocks[i] = b
 		o.unread++
@@ -527,12 +482,12 @@ func (o *Object) fetch(run []*block) {
 		return
 	}
 	defer func() { <-o.sem }()
-	start := run[0].idx*o.bs + int64(run[0].fill)
+	start := run[0].idx*o.bs + int64(run[0].skip)
 	last := run[len(run)-1]
 	b := o.newBody(o.ctx, start, last.idx*o.bs+int64(len(last.data)))
 	defer b.Close()
 	for i, blk := range run {
-		if _, err := io.ReadFull(b, blk.data[blk.fill:]); err != nil {
+		if _, err := io.ReadFull(b, blk.data[blk.skip:]); err != nil {
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
 				err = fmt.Errorf("remote: %s: short body: %w", o.id.Name, err)
 			}
@@ -542,6 +497,19 @@ func (o *Object) fetch(run []*block) {
 		o.mu.Lock()
 		o.complete(blk)
 		o.mu.Unlock()
+	}
+}
+
+// drop forgets blk, so that the next read of its bytes fetches them again;
+// a fetch in flight completes into nothing. o.mu is held.
+func (o *Object) drop(blk *block) {
+	o.use(blk)
+	if blk.elem != nil {
+		o.lru.Remove(blk.elem)
+		blk.elem = nil
+	}
+	if o.blocks[blk.idx] == blk {
+		delete(o.blocks, blk.idx)
 	}
 }
 
@@ -559,8 +527,11 @@ func (o *Object) use(blk *block) {
 // reader gets there, but a block nobody reads does not stay for ever and
 // hold the read-ahead budget. o.mu is held.
 func (o *Object) complete(blk *block) {
-	blk.elem = o.lru.PushFront(blk)
 	close(blk.done)
+	if o.blocks[blk.idx] != blk {
+		return // dropped while it was fetched
+	}
+	blk.elem = o.lru.PushFront(blk)
 	for e := o.lru.Back(); o.lru.Len() > o.opts.cacheBlocks() && e != nil; {
 		old := e.Value.(*block)
 		e = e.Prev()

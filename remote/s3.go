@@ -108,7 +108,7 @@ func newS3(ctx context.Context, loc Location, opts *Options, st *counters) (*s3B
 // it is collected.
 func (b *s3Backend) close() {}
 
-func (b *s3Backend) stat(ctx context.Context, _ int64) (Identity, []byte, bool, error) {
+func (b *s3Backend) stat(ctx context.Context) (Identity, bool, error) {
 	in := &s3.HeadObjectInput{Bucket: &b.bucket, Key: &b.key}
 	out, err := b.client.HeadObject(ctx, in)
 	if err != nil {
@@ -118,16 +118,16 @@ func (b *s3Backend) stat(ctx context.Context, _ int64) (Identity, []byte, bool, 
 		}
 	}
 	if err != nil {
-		return Identity{}, nil, false, s3Error(ctx, b.name, err)
+		return Identity{}, false, s3Error(ctx, b.name, err)
 	}
 	id := Identity{Name: b.name, Size: aws.ToInt64(out.ContentLength), ETag: aws.ToString(out.ETag)}
 	if out.LastModified != nil {
 		id.LastModified = *out.LastModified
 	}
 	if out.ContentLength == nil {
-		return id, nil, false, fmt.Errorf("remote: %s: HeadObject gave no size", b.name)
+		return id, false, fmt.Errorf("remote: %s: HeadObject gave no size", b.name)
 	}
-	return id, nil, true, nil
+	return id, true, nil
 }
 
 func (b *s3Backend) get(ctx context.Context, r getRequest) (io.ReadCloser, error) {

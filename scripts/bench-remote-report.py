@@ -88,7 +88,7 @@ for a in ARCHIVES:
     spans[a] = sto - sfrom
 
 
-BLOCK = 256 << 10  # remote.Options.BlockSize default: one read-ahead block
+BLOCK = 64 << 10  # remote.Options.BlockSize default: one read-ahead block
 
 ROWS = [
     ("get-cold", "`tarx get -O` one member, published index, cold cache"),
@@ -226,8 +226,8 @@ w("- The member is the regular file of at least 4 KiB whose data begins nearest 
   "the tar stream. GNU tar reads the whole stream even after it found it. The bound on its bytes is "
   "its compressed span by the index (`index.Archive.Span`: from the checkpoint before its header to "
   "the first one past its end, plus the inflater's 64 KiB of read-ahead; `scripts/benchspan`) plus "
-  f"one block ({size(BLOCK)}, remote.Options.BlockSize): tarx's first request for the archive's "
-  "identity brings its first 64 KiB along.")
+  f"one block ({size(BLOCK)}, remote.Options.BlockSize): tarx fetches the span from its start, "
+  "in whole blocks after that, and its request for the archive's identity asks for one byte.")
 w("- \"extract ÷ local\" divides the remote extraction's median by that of `tarx extract` of the "
   "local file timed in the same hyperfine call, so both meet the same machine (the reference line "
   "of each archive is a separate, earlier run).")
