@@ -156,19 +156,42 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			return gctx.Err()
 		})
 	}
+	// A worker's run of units is queued at once, and a remote archive
+	// told to fetch the run's bytes first: they are fetched while the
+	// units wait in the queue, not when a worker first reads them, in
+	// one request for units that follow each other.
 	emitted := 0
-	p := &planner{cps: cps, emit: func(u *unit) error {
-		// A remote archive starts fetching the unit's bytes now, while
-		// it waits in the queue, not when a worker first reads them.
-		a.HintRange(u.start, u.end)
-		q := queues[emitted/unitRun%jobs]
-		emitted++
-		select {
-		case q <- u:
+	var run []*unit
+	send := func() error {
+		if len(run) == 0 {
 			return nil
-		case <-gctx.Done():
-			return gctx.Err()
 		}
+		lo, hi := run[0].start, run[0].end
+		for _, u := range run[1:] {
+			if u.start-hi > hintGap {
+				a.HintRange(lo, hi)
+				lo = u.start
+			}
+			hi = max(hi, u.end)
+		}
+		a.HintRange(lo, hi)
+		q := queues[emitted/unitRun%jobs]
+		emitted += len(run)
+		for _, u := range run {
+			select {
+			case q <- u:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		run = run[:0]
+		return nil
+	}
+	p := &planner{cps: cps, emit: func(u *unit) error {
+		if run = append(run, u); len(run) < unitRun {
+			return nil
+		}
+		return send()
 	}}
 	// Index knows which members a later one replaces (by path as the
 	// index cleans names); with StripComponents other names collide, and
@@ -222,6 +245,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if err == nil {
 		err = p.flush()
 	}
+	if err == nil {
+		err = send()
+	}
 	for _, q := range queues {
 		close(q)
 	}
@@ -246,6 +272,11 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 
 // unitRun is how many consecutive units one worker gets in a row.
 const unitRun = 4
+
+// hintGap is how far apart in the tar stream two units of a run may be
+// and still be announced to a remote archive as one range: the bytes
+// between them cost less than another request.
+const hintGap = 64 << 10
 
 func cmpErr(errs ...error) error {
 	for _, e := range errs {

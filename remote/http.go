@@ -105,6 +105,8 @@ func (h *httpBackend) stat(ctx context.Context) (Identity, bool, error) {
 			return id, false, fmt.Errorf("remote: %s: bad Content-Range %q", h.name, resp.Header.Get("Content-Range"))
 		}
 		id.Size = total
+		// Read the byte, so that the connection is reused.
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<10))
 		return id, true, nil
 	case http.StatusOK:
 		// The whole body follows: the server ignores ranges (or the

@@ -68,9 +68,9 @@ func TestReadAt_Sequential(t *testing.T) {
 				t.Fatal("bytes differ")
 			}
 			st := o.Stats()
-			// Each block once: those of the prefix Open read come from it.
-			if st.BytesFetched != int64(len(data)) {
-				t.Errorf("fetched %d bytes, want %d (each block once)", st.BytesFetched, len(data))
+			// Each block once, and the byte of the identity request.
+			if st.BytesFetched != int64(len(data))+1 {
+				t.Errorf("fetched %d bytes, want %d (each block once, and the identity's byte)", st.BytesFetched, len(data)+1)
 			}
 			if st.Requests > tt.maxRequests {
 				t.Errorf("%d requests for %d blocks, want at most %d", st.Requests, blocks, tt.maxRequests)
@@ -496,6 +496,9 @@ func TestOpen_ReadRange(t *testing.T) {
 	}
 	if st := o.Stats(); st.Requests != 4 || st.BytesFetched > 1+3*n-1 || st.BytesFetched < 3*n-1 {
 		t.Errorf("after ReadRange: %+v, want 3 more requests of 64 KiB (the last one byte short)", st)
+	}
+	if c := s.conns.Load(); c != 1 {
+		t.Errorf("4 requests one after the other took %d connections, want 1", c)
 	}
 	buf := make([]byte, 1000)
 	if _, err := o.ReadAt(buf, 5000); err != nil || !bytes.Equal(buf, data[5000:6000]) {

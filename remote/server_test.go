@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -61,6 +62,7 @@ type server struct {
 	*httptest.Server
 	obj      *object
 	requests atomic.Int64
+	conns    atomic.Int64 // connections accepted
 	mu       sync.Mutex
 	faults   []fault
 	ranges   []string // the Range header of every request
@@ -68,7 +70,7 @@ type server struct {
 
 func newServer(t *testing.T, data []byte, faults ...fault) *server {
 	s := &server{obj: newObject(data), faults: faults}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := int(s.requests.Add(1))
 		s.mu.Lock()
 		s.ranges = append(s.ranges, r.Header.Get("Range"))
@@ -81,6 +83,12 @@ func newServer(t *testing.T, data []byte, faults ...fault) *server {
 		}
 		s.obj.serve(w, r)
 	}))
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.Start()
 	t.Cleanup(s.Close)
 	return s
 }
