@@ -147,7 +147,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	jobs := opts.jobs()
 	queues := make([]chan *unit, jobs)
 	for i := range queues {
-		q := make(chan *unit, unitRun)
+		q := make(chan *unit, queueRuns*unitRun)
 		queues[i] = q
 		g.Go(func() error {
 			for u := range q {
@@ -272,6 +272,11 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 
 // unitRun is how many consecutive units one worker gets in a row.
 const unitRun = 4
+
+// queueRuns is how many runs of units a worker's queue holds: a remote
+// archive fetches a run's bytes from when it is queued, so the queue must
+// hold more than a round trip's worth of work.
+const queueRuns = 3
 
 // hintGap is how far apart in the tar stream two units of a run may be
 // and still be announced to a remote archive as one range: the bytes

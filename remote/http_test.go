@@ -591,6 +591,32 @@ func TestHint_FetchesFromItsStart(t *testing.T) {
 	}
 }
 
+// TestHint_Adjacent: of two announced ranges that meet inside a block,
+// the second does not leave out the first's end of that block: reading
+// both fetches each byte once.
+func TestHint_Adjacent(t *testing.T) {
+	data := randomBytes(1_000_000, 19)
+	s := newServer(t, data)
+	// A 16-block cache: each hint fetches 4 blocks at once, so the first
+	// leaves block 4, where they meet, to the second.
+	o := mustOpen(t, s.url(), Options{BlockSize: 64 << 10, CacheSize: 16 * 64 << 10})
+	const lo, mid, hi = 10_000, 300_000, 600_000 // mid is inside block 4
+	o.Hint(lo, mid)
+	o.Hint(mid, hi)
+	before := o.Stats()
+	buf := make([]byte, hi-lo)
+	if _, err := o.ReadAt(buf[:mid-lo], lo); err != nil || !bytes.Equal(buf[:mid-lo], data[lo:mid]) {
+		t.Fatalf("ReadAt of the first range: %v", err)
+	}
+	if _, err := o.ReadAt(buf[mid-lo:], mid); err != nil || !bytes.Equal(buf[mid-lo:], data[mid:hi]) {
+		t.Fatalf("ReadAt of the second range: %v", err)
+	}
+	got := o.Stats().BytesFetched - before.BytesFetched
+	if want := int64((hi+64<<10-1)/(64<<10)*(64<<10)) - lo; got > want {
+		t.Errorf("fetched %d bytes for two adjacent ranges, want at most %d (each block once)", got, want)
+	}
+}
+
 // TestReadAhead_UnreadHintsAge: blocks fetched for hints nobody follows
 // hold the read-ahead budget only until the cache has cycled past them;
 // then a sequential reader gets its read-ahead back.

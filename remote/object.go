@@ -341,7 +341,7 @@ func (o *Object) acquire(off, end int64) ([]*block, error) {
 		if blk == nil {
 			// A reader in a hinted range reads on from where it is.
 			skip := 0
-			if h != nil && k == a {
+			if h != nil && k == a && !o.sharedBlock(k, h) {
 				skip = int(off - a*o.bs)
 			}
 			o.startRun(k, max(ahead(b+1), b), skip)
@@ -366,7 +366,7 @@ func (o *Object) acquire(off, end int64) ([]*block, error) {
 }
 
 // Hint announces that the bytes [off, end) will be read next, in order:
-// their first blocks (a read-ahead's worth) are fetched at once, reads
+// their first blocks (up to a quarter of the cache) are fetched at once, reads
 // inside the range fetch through to its end in few requests, and
 // read-ahead stops there, so that a reader that knows its extent (such as
 // one archive member) fetches little more than it needs, and a reader
@@ -391,7 +391,7 @@ func (o *Object) Hint(off, end int64) {
 	if o.failed != nil {
 		return
 	}
-	n := min(int64(o.opts.readAhead()), int64(o.opts.cacheBlocks()/4), int64(o.opts.cacheBlocks()/2)-o.unread)
+	n := min(int64(o.opts.cacheBlocks()/4), int64(o.opts.cacheBlocks()/2)-o.unread)
 	if n <= 0 {
 		return
 	}
@@ -399,11 +399,27 @@ func (o *Object) Hint(off, end int64) {
 	for k := h.first; k <= limit; k++ {
 		if o.blocks[k] == nil {
 			// The range's first block is fetched from off on: a reader
-			// that announced its range does not read before it.
-			o.startRun(k, limit, int(max(off-k*o.bs, 0)))
+			// that announced its range does not read before it, unless
+			// the block ends another announced range.
+			skip := 0
+			if k == h.first && !o.sharedBlock(k, &o.hints[slot]) {
+				skip = int(off - k*o.bs)
+			}
+			o.startRun(k, limit, skip)
 			return
 		}
 	}
+}
+
+// sharedBlock reports whether a hint other than h holds block k. o.mu is
+// held.
+func (o *Object) sharedBlock(k int64, h *hint) bool {
+	for i := range o.hints {
+		if g := &o.hints[i]; g != h && g.tick != 0 && g.first <= k && k <= g.last {
+			return true
+		}
+	}
+	return false
 }
 
 // hinted returns the most recent hint whose range holds block k. o.mu is
