@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the module for the given time each (default 60s).
+# Runs every fuzz target of the module for the given -fuzztime each (default
+# 60s; a count such as 100x works too).
 #
 # go test -fuzz sometimes ends a short run with "context deadline exceeded"
 # and no failing input when the time runs out while a worker is busy (the

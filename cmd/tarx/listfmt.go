@@ -129,8 +129,6 @@ func (l *lister) long(h *tar.Header) string {
 	switch h.Typeflag {
 	case tar.TypeChar, tar.TypeBlock:
 		size = fmt.Sprintf("%d,%d", h.Devmajor, h.Devminor)
-	case tar.TypeLink:
-		size = "0" // GNU tar reads a hard link's size as 0
 	}
 	pad := len(user) + 1 + len(group) + 1 + len(size)
 	if pad > l.ugsWidth {

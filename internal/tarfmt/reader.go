@@ -540,9 +540,7 @@ func (r *Reader) apply(h *tar.Header, recs []paxRecord, havePAX bool) (sparseInf
 				}
 			}
 		case "size":
-			if h.Typeflag != tar.TypeLink {
-				h.Size, err = paxUint(k, v, 1<<62)
-			}
+			h.Size, err = paxUint(k, v, 1<<62)
 		case "mtime":
 			h.ModTime, err = paxTime(k, v)
 		case "atime":

@@ -45,21 +45,22 @@ func UnknownNotice(name string, t byte) string {
 // another volume, which it refuses to extract.
 const MultiVolumeError = "Cannot extract -- file is continued from another volume"
 
-// hasStoredData reports whether GNU tar skips the size field's bytes of
-// data after a header of type t: all types but hard links (whose size
-// GNU tar reads as 0) and directories.
+// hasStoredData reports whether GNU tar skips the size's bytes of data
+// after a header of type t: all types but directories. (A hard link's
+// size field GNU tar reads as 0, but a PAX size record applies to it.)
 func hasStoredData(t byte) bool {
-	return t != tar.TypeLink && t != tar.TypeDir
+	return t != tar.TypeDir
 }
 
 // DataBreaksExtraction reports whether a member of type t with data (a
-// size field that is not 0) is one GNU tar lists and writes to standard
-// output after skipping the data, but fails to extract: tar -x does not
-// skip the data of symbolic links, devices and FIFOs, reads it as
-// headers, and exits with failure.
+// size that is not 0) is one GNU tar lists and writes to standard output
+// after skipping the data, but fails to extract: tar -x does not skip the
+// data of symbolic links, devices, FIFOs and hard links (whose size can
+// only come from a PAX record), reads it as headers, and exits with
+// failure.
 func DataBreaksExtraction(t byte) bool {
 	switch t {
-	case tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+	case tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeFifo, tar.TypeLink:
 		return true
 	}
 	return false

@@ -74,6 +74,16 @@ func GNUCases() []RawCase {
 		"the next header); GNU tar -x does not, and fails",
 		Tar: after(new(RawTar).Header(sym).Data([]byte("0123456789"))), Fails: true})
 
+	hard := RawFile("hard", '1', 0)
+	hard.Linkname = "target.txt"
+	cases = append(cases, RawCase{Name: "hardlink-pax-size", Doc: "a hard link whose PAX header " +
+		"says size 8, with 8 bytes of data: GNU tar reads a hard link's size field as 0 but applies " +
+		"the PAX size, so -t lists it with 8 bytes and skips them, as -xO does; -x does not skip " +
+		"them, and fails",
+		Tar: after(new(RawTar).File("target.txt", '0', []byte("target\n")).
+			PAX('x', "PaxHeaders/hard", PAXRecords("size", "8")).Header(hard).Data([]byte("DATADATA"))),
+		Fails: true})
+
 	bad := RawFile("broken", '0', 0)
 	bad.BadChecksum = true
 	cases = append(cases, RawCase{Name: "damaged", Doc: "two members, a header with a wrong checksum, " +
