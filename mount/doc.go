@@ -36,9 +36,11 @@
 // already heading for it, or by an idle one whose stream stops at most a
 // span before it, or else by one that resumes at the checkpoint before
 // it, and every block a decoder passes is cached (the neighbouring files
-// diff -r or a build reads next). A decoder whose stream a read continues
-// decodes 4 MiB past it in the background, so a sequential reader finds
-// its blocks ready while the previous ones travel to the kernel; the
+// diff -r or a build reads next). A sequential reader gets 4 MiB decoded
+// past its reads in the background, so it finds its blocks ready while
+// the previous ones travel to the kernel: span by span, on as many
+// decoders at once as there are cores (each further span resumed at its
+// checkpoint), so that one reader's file is decoded on all cores; the
 // buffers of evicted blocks are reused. Replies are written from the
 // cached blocks with one writev, without a copy. Mounted as root, the
 // mount's read-ahead is raised from the kernel's 128 KiB to 1 MiB (sysfs

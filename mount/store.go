@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/tarx-dev/tarx/index"
@@ -24,9 +26,11 @@ import (
 // its own goroutine, so reads of different places proceed on all cores.
 //
 // A read that continues a decoder's stream (a sequential reader's)
-// also sets it to decode readAhead blocks past the read, in the
-// background: the next reads find their blocks decoded while the
-// previous ones travel to the kernel, and the stream is kept.
+// also has readAhead blocks past it decoded in the background, span by
+// span, by that decoder and by others resumed at the spans' checkpoints
+// while fewer run than there are cores: the next reads find their blocks
+// decoded while the previous ones travel to the kernel, and one reader's
+// file is decoded on all cores.
 //
 // Memory is bounded: at most maxBlocks blocks are kept (those being
 // copied out and those not yet decoded aside), the least recently used
@@ -52,6 +56,7 @@ type store struct {
 	free      [][]byte // buffers of evicted blocks
 	decs      []*decoder
 	maxDecs   int
+	cores     int // decoders a sequential reader's read-ahead may run at once
 	tick      int64
 	closed    bool
 }
@@ -102,6 +107,7 @@ func newStore(ctx context.Context, a *index.Archive, decoders int, cacheBytes in
 		blocks:    map[int64]*block{},
 		maxBlocks: int(max(1, cacheBytes/index.BlockSize)),
 		maxDecs:   max(1, decoders),
+		cores:     runtime.GOMAXPROCS(0),
 	}
 	for _, off := range cps {
 		k := (off + index.BlockSize - 1) / index.BlockSize
@@ -150,6 +156,9 @@ func (s *store) read(off int64, n int) (held []*block, vecs [][]byte, err error)
 	}
 	end := off + int64(n)
 	last := (end - 1) / index.BlockSize
+	s.mu.Lock()
+	s.keepAhead(last)
+	s.mu.Unlock()
 	for k := off / index.BlockSize; k <= last; k++ {
 		b, err := s.acquire(k, last)
 		if err != nil {
@@ -251,11 +260,11 @@ func (s *store) schedule(k, last int64) bool {
 	}
 	switch {
 	case forward != nil:
-		until := last + 1
-		if k <= forward.until {
-			until += readAhead // a sequential reader: keep going
+		sequential := k <= forward.until
+		s.extend(forward, last+1)
+		if sequential {
+			s.readAhead(forward, last+1+readAhead)
 		}
-		s.extend(forward, until)
 		return true
 	case len(s.decs) < s.maxDecs:
 		lru = &decoder{rr: s.a.NewRangeReader()}
@@ -267,6 +276,105 @@ func (s *store) schedule(k, last int64) bool {
 	lru.until = lru.next
 	s.extend(lru, last+1)
 	return true
+}
+
+// readAhead sets decoders to produce the blocks after d's up to block to
+// (exclusive) that no decoder produces and the cache does not hold, span
+// by span: a span goes to an idle decoder resumed at its start while
+// fewer decoders run than there are cores (so that a sequential reader
+// is served by all of them), else to the decoder whose stream reaches it.
+// Called with s.mu held.
+func (s *store) readAhead(d *decoder, to int64) {
+	to = min(to, (s.size+index.BlockSize-1)/index.BlockSize)
+	f := d.until
+	for f < to && s.blocks[f] != nil {
+		f++
+	}
+	for f < to {
+		end := min(s.nextStart(f), to)
+		e := s.reaching(f)
+		if e == nil || e.running {
+			if h := s.helper(f); h != nil {
+				h.next, h.until = f, f
+				e = h
+			}
+		}
+		if e == nil {
+			e = d // resumes nowhere new: d decodes on through what is cached
+		}
+		s.extend(e, end)
+		f = end
+		for f < to && s.blocks[f] != nil {
+			f++
+		}
+	}
+}
+
+// keepAhead keeps the read-ahead of a sequential reader going: a read
+// whose blocks are decoded or being decoded (so that it schedules
+// nothing) with less than half a read-ahead produced past it sets the
+// decoder whose stream stops there to go on. Called with s.mu held.
+func (s *store) keepAhead(last int64) {
+	if s.blocks[last] == nil {
+		return // a miss: schedule reads ahead
+	}
+	f, to := last+1, last+1+readAhead
+	for f < to && s.blocks[f] != nil {
+		f++
+	}
+	if f >= to || f-last-1 > readAhead/2 {
+		return
+	}
+	if d := s.reaching(f); d != nil {
+		s.readAhead(d, to)
+	}
+}
+
+// nextStart returns the first whole block after the first checkpoint past
+// block k, or the end of the stream.
+func (s *store) nextStart(k int64) int64 {
+	i, _ := slices.BinarySearch(s.starts, k+1)
+	if i == len(s.starts) {
+		return (s.size + index.BlockSize - 1) / index.BlockSize
+	}
+	return s.starts[i]
+}
+
+// reaching returns a decoder whose stream stops at block k (it would
+// produce k next without a resume), or nil. Called with s.mu held.
+func (s *store) reaching(k int64) *decoder {
+	for _, d := range s.decs {
+		if d.next >= 0 && d.next <= k && d.until == k {
+			return d
+		}
+	}
+	return nil
+}
+
+// helper returns a decoder to resume at block k, a checkpoint's first
+// whole block, for read-ahead: an idle one or a new one, if fewer
+// decoders run than there are cores; else nil. Called with s.mu held.
+func (s *store) helper(k int64) *decoder {
+	if s.startOf(k) != k {
+		return nil
+	}
+	running := 0
+	var idle *decoder
+	for _, d := range s.decs {
+		if d.running {
+			running++
+		} else if idle == nil || d.used < idle.used {
+			idle = d
+		}
+	}
+	if running >= s.cores {
+		return nil
+	}
+	if idle == nil && len(s.decs) < s.maxDecs {
+		idle = &decoder{rr: s.a.NewRangeReader()}
+		s.decs = append(s.decs, idle)
+	}
+	return idle
 }
 
 // extend sets d to decode up to block until (exclusive, at most the end
