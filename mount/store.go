@@ -286,10 +286,7 @@ func (s *store) schedule(k, last int64) bool {
 // Called with s.mu held.
 func (s *store) readAhead(d *decoder, to int64) {
 	to = min(to, (s.size+index.BlockSize-1)/index.BlockSize)
-	f := d.until
-	for f < to && s.blocks[f] != nil {
-		f++
-	}
+	f := s.firstMissing(d.until, to)
 	for f < to {
 		end := min(s.nextStart(f), to)
 		e := s.reaching(f)
@@ -303,10 +300,7 @@ func (s *store) readAhead(d *decoder, to int64) {
 			e = d // resumes nowhere new: d decodes on through what is cached
 		}
 		s.extend(e, end)
-		f = end
-		for f < to && s.blocks[f] != nil {
-			f++
-		}
+		f = s.firstMissing(end, to)
 	}
 }
 
@@ -318,16 +312,23 @@ func (s *store) keepAhead(last int64) {
 	if s.blocks[last] == nil {
 		return // a miss: schedule reads ahead
 	}
-	f, to := last+1, last+1+readAhead
-	for f < to && s.blocks[f] != nil {
-		f++
-	}
+	to := last + 1 + readAhead
+	f := s.firstMissing(last+1, to)
 	if f >= to || f-last-1 > readAhead/2 {
 		return
 	}
 	if d := s.reaching(f); d != nil {
 		s.readAhead(d, to)
 	}
+}
+
+// firstMissing returns the first block from f on, at most to, that the cache
+// does not hold and no decoder produces. Called with s.mu held.
+func (s *store) firstMissing(f, to int64) int64 {
+	for f < to && s.blocks[f] != nil {
+		f++
+	}
+	return f
 }
 
 // nextStart returns the first whole block after the first checkpoint past

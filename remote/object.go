@@ -339,10 +339,9 @@ func (o *Object) acquire(off, end int64) ([]*block, error) {
 			blk = nil
 		}
 		if blk == nil {
-			// A reader in a hinted range reads on from where it is.
 			skip := 0
-			if h != nil && k == a && !o.sharedBlock(k, h) {
-				skip = int(off - a*o.bs)
+			if h != nil && k == a {
+				skip = o.skip(k, off, h) // a hinted reader reads on from off
 			}
 			o.startRun(k, max(ahead(b+1), b), skip)
 			blk = o.blocks[k]
@@ -366,8 +365,9 @@ func (o *Object) acquire(off, end int64) ([]*block, error) {
 }
 
 // Hint announces that the bytes [off, end) will be read next, in order:
-// their first blocks (up to a quarter of the cache) are fetched at once, reads
-// inside the range fetch through to its end in few requests, and
+// their first blocks (up to a quarter of the cache, the first from off
+// on) are fetched at once, reads inside the range fetch through to its
+// end in few requests, and
 // read-ahead stops there, so that a reader that knows its extent (such as
 // one archive member) fetches little more than it needs, and a reader
 // that announces its next range before it gets there (as extraction's
@@ -398,12 +398,9 @@ func (o *Object) Hint(off, end int64) {
 	limit := min(h.last, h.first+n-1)
 	for k := h.first; k <= limit; k++ {
 		if o.blocks[k] == nil {
-			// The range's first block is fetched from off on: a reader
-			// that announced its range does not read before it, unless
-			// the block ends another announced range.
 			skip := 0
-			if k == h.first && !o.sharedBlock(k, &o.hints[slot]) {
-				skip = int(off - k*o.bs)
+			if k == h.first {
+				skip = o.skip(k, off, &o.hints[slot])
 			}
 			o.startRun(k, limit, skip)
 			return
@@ -411,15 +408,20 @@ func (o *Object) Hint(off, end int64) {
 	}
 }
 
-// sharedBlock reports whether a hint other than h holds block k. o.mu is
-// held.
-func (o *Object) sharedBlock(k int64, h *hint) bool {
+// skip returns how many bytes at the start of block k a fetch for a
+// reader in hinted range h, reading from off on, leaves out: those before
+// off, as a reader that announced its range does not read before it,
+// unless the block ends another announced range. o.mu is held.
+func (o *Object) skip(k, off int64, h *hint) int {
+	if off <= k*o.bs {
+		return 0
+	}
 	for i := range o.hints {
 		if g := &o.hints[i]; g != h && g.tick != 0 && g.first <= k && k <= g.last {
-			return true
+			return 0
 		}
 	}
-	return false
+	return int(off - k*o.bs)
 }
 
 // hinted returns the most recent hint whose range holds block k. o.mu is
