@@ -160,7 +160,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	// told to fetch the run's bytes first: they are fetched while the
 	// units wait in the queue, not when a worker first reads them, in
 	// one request for units that follow each other.
-	emitted := 0
+	runs := 0 // sent so far
 	var run []*unit
 	send := func() error {
 		if len(run) == 0 {
@@ -175,8 +175,8 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			hi = max(hi, u.end)
 		}
 		a.HintRange(lo, hi)
-		q := queues[emitted/unitRun%jobs]
-		emitted += len(run)
+		q := queues[runs%jobs]
+		runs++
 		for _, u := range run {
 			select {
 			case q <- u:

@@ -98,8 +98,14 @@ func fingerprint(r io.ReaderAt, size int64) ([]byte, error) {
 	tailStart := max(int64(len(head)), size-fingerprintSize)
 	tail := make([]byte, size-tailStart)
 	var g errgroup.Group
-	g.Go(func() error { return readFull(r, head, 0) })
-	g.Go(func() error { return readFull(r, tail, tailStart) })
+	g.Go(func() error {
+		_, err := io.ReadFull(io.NewSectionReader(r, 0, int64(len(head))), head)
+		return err
+	})
+	g.Go(func() error {
+		_, err := io.ReadFull(io.NewSectionReader(r, tailStart, int64(len(tail))), tail)
+		return err
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -107,18 +113,6 @@ func fingerprint(r io.ReaderAt, size int64) ([]byte, error) {
 	h.Write(head)
 	h.Write(tail)
 	return h.Sum(nil), nil
-}
-
-// readFull fills p from r at off; reaching the end early is an error.
-func readFull(r io.ReaderAt, p []byte, off int64) error {
-	n, err := r.ReadAt(p, off)
-	if n == len(p) {
-		return nil
-	}
-	if err == nil || err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
 }
 
 // equal reports whether the stored identity a describes the archive b.

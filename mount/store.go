@@ -142,6 +142,18 @@ func (s *store) startOf(k int64) int64 {
 	return s.starts[lo-1]
 }
 
+// blockCount returns the number of blocks of the stream.
+func (s *store) blockCount() int64 {
+	return (s.size + index.BlockSize - 1) / index.BlockSize
+}
+
+// newDecoder adds a decoder with no stream yet. Called with s.mu held.
+func (s *store) newDecoder() *decoder {
+	d := &decoder{rr: s.a.NewRangeReader()}
+	s.decs = append(s.decs, d)
+	return d
+}
+
 // blockLen returns the length of block k.
 func (s *store) blockLen(k int64) int {
 	return int(min(index.BlockSize, s.size-k*index.BlockSize))
@@ -267,8 +279,7 @@ func (s *store) schedule(k, last int64) bool {
 		}
 		return true
 	case len(s.decs) < s.maxDecs:
-		lru = &decoder{rr: s.a.NewRangeReader()}
-		s.decs = append(s.decs, lru)
+		lru = s.newDecoder()
 	case lru == nil:
 		return false
 	}
@@ -285,7 +296,7 @@ func (s *store) schedule(k, last int64) bool {
 // is served by all of them), else to the decoder whose stream reaches it.
 // Called with s.mu held.
 func (s *store) readAhead(d *decoder, to int64) {
-	to = min(to, (s.size+index.BlockSize-1)/index.BlockSize)
+	to = min(to, s.blockCount())
 	f := s.firstMissing(d.until, to)
 	for f < to {
 		end := min(s.nextStart(f), to)
@@ -336,7 +347,7 @@ func (s *store) firstMissing(f, to int64) int64 {
 func (s *store) nextStart(k int64) int64 {
 	i, _ := slices.BinarySearch(s.starts, k+1)
 	if i == len(s.starts) {
-		return (s.size + index.BlockSize - 1) / index.BlockSize
+		return s.blockCount()
 	}
 	return s.starts[i]
 }
@@ -372,8 +383,7 @@ func (s *store) helper(k int64) *decoder {
 		return nil
 	}
 	if idle == nil && len(s.decs) < s.maxDecs {
-		idle = &decoder{rr: s.a.NewRangeReader()}
-		s.decs = append(s.decs, idle)
+		idle = s.newDecoder()
 	}
 	return idle
 }
@@ -382,7 +392,7 @@ func (s *store) helper(k int64) *decoder {
 // of the stream), marking the blocks it will produce that the cache does
 // not hold, and starts it.
 func (s *store) extend(d *decoder, until int64) {
-	until = min(until, (s.size+index.BlockSize-1)/index.BlockSize)
+	until = min(until, s.blockCount())
 	d.until = max(d.until, until)
 	for j := d.next; j < d.until; j++ {
 		if s.blocks[j] == nil {
