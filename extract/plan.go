@@ -10,10 +10,16 @@ import (
 
 // A unit is a run of the decompressed stream read by one worker: it
 // resumes at the checkpoint start and performs tasks in offset order.
+// Members without data (directories, links, empty files) ride along as
+// entry tasks, written in their turn without reading the stream; a unit
+// of entries alone reads nothing.
 type unit struct {
 	start int64 // checkpoint to resume at
-	end   int64 // offset just past the last task
+	end   int64 // offset just past the last task that reads the stream
+	data  bool  // some task reads the stream: start and end are set
 	tasks []task
+	// entries counts the tasks that are entries.
+	entries int
 	// verified units hold pieces of shared files (see planShared), read
 	// through a RangeReader from start rather than a resumed stream.
 	verified bool
@@ -27,6 +33,7 @@ type task struct {
 	end   int64  // stream offset just past them
 	split *split // nil for a whole member
 	piece int    // index of the piece in split
+	entry bool   // a member without data: nothing to read
 }
 
 // split is a big member written in pieces by several workers.
@@ -88,15 +95,41 @@ func (p *planner) pieces(s *split) error {
 	return nil
 }
 
+// entry plans member m, which has no data (!hasData), in its turn: it
+// joins the current unit, which then writes it between the tasks before
+// and after it. A unit holds at most maxEntries, so that a long run of
+// directories is not held at once.
+func (p *planner) entry(m *index.Member) error {
+	if p.cur != nil && p.cur.entries >= maxEntries {
+		if err := p.flush(); err != nil {
+			return err
+		}
+	}
+	if p.cur == nil {
+		p.cur = &unit{}
+	}
+	p.cur.tasks = append(p.cur.tasks, task{m: m, off: m.HeaderOffset, end: m.HeaderOffset, entry: true})
+	p.cur.entries++
+	return nil
+}
+
+// maxEntries bounds the entry tasks of a unit.
+const maxEntries = 1024
+
 // task adds t to the current unit, or starts a new unit at t's checkpoint
 // unless the current one's reading already runs past it.
 func (p *planner) task(t task) error {
 	cp := checkpointBefore(p.cps, t.off)
-	if p.cur == nil || (cp > p.cur.start && cp >= p.cur.end) {
+	if p.cur != nil && p.cur.data && cp > p.cur.start && cp >= p.cur.end {
 		if err := p.flush(); err != nil {
 			return err
 		}
-		p.cur = &unit{start: cp}
+	}
+	if p.cur == nil {
+		p.cur = &unit{}
+	}
+	if !p.cur.data {
+		p.cur.start, p.cur.data = cp, true
 	}
 	p.cur.tasks = append(p.cur.tasks, t)
 	p.cur.end = max(p.cur.end, t.end)

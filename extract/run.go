@@ -134,57 +134,59 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 		return x.res, err
 	}
 
-	// Workers take units from bounded queues that this goroutine fills
-	// while it reads the selected members in archive order: memory holds
-	// the queues, not the member list. Each worker has its own queue and
-	// gets runs of unitRun consecutive units, so that the workers are that
-	// far apart in the archive: the members of one directory are mostly
-	// neighbours, and the kernel creates the files of one directory one
-	// at a time (under the directory's lock), so workers in the same
-	// directory wait for each other.
+	// Workers take runs of unitRun consecutive units from one bounded
+	// queue that this goroutine fills while it reads the selected members
+	// in archive order: memory holds the queue, not the member list. A
+	// worker does a whole run, so that the workers are that far apart in
+	// the archive: the members of one directory are mostly neighbours,
+	// and the kernel creates the files of one directory one at a time
+	// (under the directory's lock), so workers in the same directory wait
+	// for each other. The queue is shared, so a worker that is ahead takes
+	// the next run instead of waiting behind a slower one.
 	g, gctx := errgroup.WithContext(ctx)
 	x.ctx = gctx
 	jobs := opts.jobs()
-	queues := make([]chan *unit, jobs)
-	for i := range queues {
-		q := make(chan *unit, queueRuns*unitRun)
-		queues[i] = q
+	queue := make(chan []*unit, jobs*queueRuns)
+	for range jobs {
 		g.Go(func() error {
-			for u := range q {
-				x.runUnit(a, u)
+			for run := range queue {
+				for _, u := range run {
+					x.runUnit(a, u)
+				}
 			}
 			return gctx.Err()
 		})
 	}
-	// A worker's run of units is queued at once, and a remote archive
-	// told to fetch the run's bytes first: they are fetched while the
-	// units wait in the queue, not when a worker first reads them, in
-	// one request for units that follow each other.
-	runs := 0 // sent so far
+	// A run is queued at once, and a remote archive told to fetch the
+	// run's bytes first: they are fetched while the run waits in the
+	// queue, not when a worker first reads them, in one request for units
+	// that follow each other.
 	var run []*unit
 	send := func() error {
 		if len(run) == 0 {
 			return nil
 		}
-		lo, hi := run[0].start, run[0].end
-		for _, u := range run[1:] {
-			if u.start-hi > hintGap {
+		lo, hi := int64(-1), int64(-1)
+		for _, u := range run {
+			if !u.data {
+				continue
+			}
+			if lo >= 0 && u.start-hi > hintGap {
 				a.HintRange(lo, hi)
+				lo = -1
+			}
+			if lo < 0 {
 				lo = u.start
 			}
 			hi = max(hi, u.end)
 		}
 		a.HintRange(lo, hi)
-		q := queues[runs%jobs]
-		runs++
-		for _, u := range run {
-			select {
-			case q <- u:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
+		select {
+		case queue <- run:
+		case <-gctx.Done():
+			return gctx.Err()
 		}
-		run = run[:0]
+		run = make([]*unit, 0, unitRun)
 		return nil
 	}
 	p := &planner{cps: cps, emit: func(u *unit) error {
@@ -222,12 +224,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 			return nil
 		}
 		if !hasData(m) {
-			if err := w.WriteEntrySeq(m.Seq, header(m), eofReader{}); err != nil {
-				x.report(err)
-			} else {
-				x.done(0)
-			}
-			return nil
+			return p.entry(m)
 		}
 		if how == partShared {
 			return x.planShared(p, m, sh)
@@ -248,9 +245,7 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	if err == nil {
 		err = send()
 	}
-	for _, q := range queues {
-		close(q)
-	}
+	close(queue)
 	werr := g.Wait()
 	if err != nil || werr != nil || ctx.Err() != nil {
 		w.Abort()
@@ -273,9 +268,9 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 // unitRun is how many consecutive units one worker gets in a row.
 const unitRun = 4
 
-// queueRuns is how many runs of units a worker's queue holds: a remote
-// archive fetches a run's bytes from when it is queued, so the queue must
-// hold more than a round trip's worth of work.
+// queueRuns is how many runs of units the queue holds per worker: a
+// remote archive fetches a run's bytes from when it is queued, so the
+// queue must hold more than a round trip's worth of work.
 const queueRuns = 3
 
 // hintGap is how far apart in the tar stream two units of a run may be
@@ -324,9 +319,14 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 		return
 	}
 	// Members behind a broken stream fail with the stream's error, as
-	// the checked reader reports it for the member it broke in.
+	// the checked reader reports it for the member it broke in; entries
+	// need no stream and are written still.
 	fail := func(tasks []task, err error) {
 		for _, t := range tasks {
+			if t.entry {
+				x.writeEntry(t.m)
+				continue
+			}
 			err := &index.ReadError{Member: t.m.Header.Name, Err: err}
 			if t.split != nil {
 				x.pieceDone(t, 0, err)
@@ -335,16 +335,28 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 			x.report(err)
 		}
 	}
-	r, err := a.OpenAt(u.start)
-	if err != nil {
-		fail(u.tasks, err)
-		return
-	}
-	defer r.Close()
-	s := &stream{r: r, pos: u.start}
+	var s *stream // opened at the first task that reads it
+	var r io.ReadCloser
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+	}()
 	for i, t := range u.tasks {
 		if x.ctx.Err() != nil {
 			return
+		}
+		if t.entry {
+			x.writeEntry(t.m)
+			continue
+		}
+		if s == nil {
+			var err error
+			if r, err = a.OpenAt(u.start); err != nil {
+				fail(u.tasks[i:], err)
+				return
+			}
+			s = &stream{r: r, pos: u.start}
 		}
 		if err := s.skipTo(t.off); err != nil {
 			fail(u.tasks[i:], err)
@@ -368,6 +380,15 @@ func (x *run) runUnit(a *index.Archive, u *unit) {
 			return
 		}
 	}
+}
+
+// writeEntry writes member m, which has no data.
+func (x *run) writeEntry(m *index.Member) {
+	if err := x.w.WriteEntrySeq(m.Seq, header(m), eofReader{}); err != nil {
+		x.report(err)
+		return
+	}
+	x.done(0)
 }
 
 // writeWhole writes member m from data, proving it with index's check.

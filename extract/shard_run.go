@@ -115,7 +115,7 @@ func (x *run) planShared(p *planner, m *index.Member, sh *shardRun) error {
 		s.lens[k] = cuts[k+1] - cuts[k]
 	}
 	for k := range pieces {
-		u := &unit{start: cuts[k], end: cuts[k+1], verified: true,
+		u := &unit{start: cuts[k], end: cuts[k+1], data: true, verified: true,
 			tasks: []task{{m: m, off: cuts[k], end: cuts[k+1], split: s, piece: k}}}
 		if err := p.emit(u); err != nil {
 			return err
