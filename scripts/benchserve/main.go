@@ -13,7 +13,11 @@
 // bytes of every other response since the last reset); add ?reset=1 to
 // zero the counters after reading them.
 //
-//	benchserve -listen 127.0.0.1:PORT -rtt 20ms (-dir DIR | -upstream http://127.0.0.1:PORT)
+// Timeline: with -log FILE every request appends one line: when it came
+// (ms since the server started), when its body was done, its Range and the
+// body bytes sent, to see how a client keeps requests in flight.
+//
+//	benchserve -listen 127.0.0.1:PORT -rtt 20ms [-log FILE] (-dir DIR | -upstream http://127.0.0.1:PORT)
 package main
 
 import (
@@ -40,6 +44,7 @@ func main() {
 	dir := flag.String("dir", "", "serve the files of this directory")
 	upstream := flag.String("upstream", "", "proxy to this loopback URL instead")
 	addrFile := flag.String("addr-file", "", "write the base URL here once listening")
+	logFile := flag.String("log", "", "append one line per request to this file")
 	flag.Parse()
 	if (*dir == "") == (*upstream == "") {
 		log.Fatal("benchserve: give exactly one of -dir and -upstream")
@@ -60,7 +65,14 @@ func main() {
 		p.Transport = &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}
 		h = p
 	}
-	s := &server{next: h, rtt: *rtt}
+	s := &server{next: h, rtt: *rtt, t0: time.Now()}
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			log.Fatal(err)
+		}
+		s.log = log.New(f, "", 0)
+	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		log.Fatal(err)
@@ -88,6 +100,8 @@ type server struct {
 	next            http.Handler
 	rtt             time.Duration
 	requests, bytes atomic.Int64
+	t0              time.Time
+	log             *log.Logger // nil: no timeline
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -101,8 +115,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.requests.Add(1)
+	start := time.Since(s.t0)
 	time.Sleep(s.rtt)
-	s.next.ServeHTTP(&countingWriter{ResponseWriter: w, n: &s.bytes}, r)
+	var n atomic.Int64
+	s.next.ServeHTTP(&countingWriter{ResponseWriter: w, n: &n}, r)
+	s.bytes.Add(n.Load())
+	if s.log != nil {
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		s.log.Printf("%9.1f %9.1f %s %q %d", ms(start), ms(time.Since(s.t0)), r.URL.Path, r.Header.Get("Range"), n.Load())
+	}
 }
 
 // countingWriter counts the body bytes written.
