@@ -41,17 +41,23 @@ func scanAll(t testing.TB, z []byte, span int64) ([]byte, []Checkpoint) {
 
 // checkResumes resumes at every checkpoint and compares the next 64 KiB
 // with the scan's output; every fifth checkpoint, and the last, is read to
-// the end of the file.
+// the end of the file. Every other checkpoint is resumed by Reset of one
+// Reader that has read from the checkpoints before (partly, to the end,
+// inside a member or at its start), so that a reused Reader is checked too.
 func checkResumes(t *testing.T, z, want []byte, cps []Checkpoint) {
 	t.Helper()
 	if len(cps) == 0 || cps[0].Out != 0 || !cps[0].MemberStart {
 		t.Fatalf("first checkpoint %+v, want the start of member 0", cps[:min(1, len(cps))])
 	}
+	reused := new(Reader)
 	for i, c := range cps {
 		if i > 0 && c.Out <= cps[i-1].Out {
 			t.Fatalf("checkpoint %d at %d does not follow %d", i, c.Out, cps[i-1].Out)
 		}
-		r, err := Resume(bytes.NewReader(z), int64(len(z)), c)
+		r, err := reused, reused.Reset(bytes.NewReader(z), int64(len(z)), c)
+		if i%2 == 0 {
+			r, err = Resume(bytes.NewReader(z), int64(len(z)), c)
+		}
 		if err != nil {
 			t.Fatalf("Resume(%d): %v", i, err)
 		}

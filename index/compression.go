@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/tarx-dev/tarx/gzseek"
 	"github.com/tarx-dev/tarx/internal/tarfmt"
@@ -155,24 +157,60 @@ type gzipStorage struct{ a *Archive }
 
 func (s gzipStorage) openAt(off int64) (io.ReadCloser, error) {
 	a := s.a
+	z, _ := a.resumers.Get().(*resumer)
+	if z == nil {
+		z = new(resumer)
+	}
 	var cp gzseek.Checkpoint
 	err := view(a.db, func(tx *bolt.Tx) error {
 		var err error
-		cp, err = checkpointBefore(tx, off, &gzseek.WindowCodec{})
+		cp, err = checkpointBefore(tx, off, &z.codec)
 		return err
 	})
 	if err != nil {
+		a.resumers.Put(z)
 		return nil, err
 	}
-	r, err := gzseek.Resume(a.ra, a.info.ArchiveSize, cp)
-	if err != nil {
+	if err := z.r.Reset(a.ra, a.info.ArchiveSize, cp); err != nil {
+		a.resumers.Put(z)
 		return nil, fmt.Errorf("index: %s: %w", a.info.Archive, err)
 	}
+	r := &resumed{z: z, pool: &a.resumers}
 	if _, err := io.CopyN(io.Discard, r, off-cp.Out); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("index: %s: resume at %d: %w", a.info.Archive, off, err)
 	}
 	return r, nil
+}
+
+// resumer is a gzseek.Reader with the codec of the windows it resumes
+// with, kept in the Archive's pool between streams: extraction resumes
+// at one checkpoint after another, and a BGZF archive has thousands.
+type resumer struct {
+	r     gzseek.Reader
+	codec gzseek.WindowCodec
+}
+
+// resumed is a stream of openAt; Close gives its resumer back.
+type resumed struct {
+	z    *resumer
+	pool *sync.Pool
+}
+
+func (r *resumed) Read(p []byte) (int, error) {
+	if r.z == nil {
+		return 0, errors.New("index: read after Close")
+	}
+	return r.z.r.Read(p)
+}
+
+func (r *resumed) Close() error {
+	if r.z != nil {
+		r.z.r.Close()
+		r.pool.Put(r.z)
+		r.z = nil
+	}
+	return nil
 }
 
 func (s gzipStorage) restarts() ([]int64, error) {

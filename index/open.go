@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tarx-dev/tarx/remote"
@@ -104,6 +105,9 @@ type Archive struct {
 	info   Info
 	st     storage     // reads the tar stream (compression.go)
 	cache  memberCache // recently decoded member chunks
+	// resumers holds the decoders of closed streams for the next
+	// (compression.go).
+	resumers sync.Pool
 }
 
 // Open opens the archive at path with its index, building the index
