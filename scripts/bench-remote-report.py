@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write docs/BENCH-REMOTE.md from the results of scripts/bench-remote.sh.
 
-Reads, from $RES: KEY.json (hyperfine), KEY.served.json (what benchserve
+Reads, from $RES: KEY.json (hyperfine), KEY.served.json (what the server
 counted for one more run), KEY.stderr (tarx's --stats line of that run), and
 ARCHIVE.info.json (tarx info --json); the rest comes from the environment the
 script exports.
@@ -192,7 +192,10 @@ for a in ARCHIVES:
     for s in servers:
         for rtt in RTTS:
             k = f"{a}.{s}.{rtt}"
-            w(f"### {a}.tar.gz — {'nginx (through benchserve)' if s == 'nginx' else 'Go net/http (benchserve)'}, RTT {rtt}")
+            how = "Go net/http (benchserve)"
+            if s == "nginx":
+                how = "nginx (directly)" if rtt.rstrip("ms") == "0" else "nginx (through benchserve)"
+            w(f"### {a}.tar.gz — {how}, RTT {rtt}")
             w("")
             w("| command | median | min | max | runs | requests | bytes sent | tarx: archive bytes (requests) | tarx: index bytes (requests) |")
             w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -210,14 +213,16 @@ for a in ARCHIVES:
 
 w("## Method")
 w("")
-w("- Servers on loopback: Debian's nginx (static files: Range, If-Range, ETag) behind "
-  "`scripts/benchserve` as a proxy, and `scripts/benchserve` serving the files itself with Go's "
+w("- Servers on loopback: Debian's nginx (static files: Range, If-Range, ETag), reached directly "
+  "at 0 ms RTT and behind `scripts/benchserve` as a delaying proxy otherwise (a proxy at 0 ms would "
+  "only add its own CPU on the same two cores), and `scripts/benchserve` serving the files itself with Go's "
   "`http.ServeContent` (and an nginx-style ETag). benchserve adds the RTT: one per new connection "
   "(its first read waits, as a TCP handshake would) and one per request before it is answered. "
   "Bandwidth is loopback's, so `curl | tar` is bound by inflating, its best case; on a real link "
   "the whole-archive commands would be slower for both and the member reads would gain more.")
-w("- Bytes and requests are what benchserve sent for one more run of each command (the timed runs "
-  "are not counted); `tarx --stats` splits them into archive and index bytes.")
+w("- Bytes and requests are what the server sent for one more run of each command (the timed runs "
+  "are not counted), as benchserve counts them or, for nginx reached directly, as its access log "
+  "gives them (`$body_bytes_sent` per request); `tarx --stats` splits them into archive and index bytes.")
 w("- \"Cold cache\": `$XDG_CACHE_HOME` is emptied before each run, so tarx reads the archive's "
   "identity (size, ETag, first and last 64 KiB), fetches the published index and caches it. "
   "\"Index cached\": the cache holds it, so tarx sends one conditional request for the identity "

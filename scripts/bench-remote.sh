@@ -3,11 +3,12 @@
 # with and without added latency, side by side with `curl URL | tar`, written to
 # docs/BENCH-REMOTE.md.
 #
-# Servers: Debian's nginx (behind scripts/benchserve as a delaying, counting proxy)
-# and Go's net/http (scripts/benchserve serving the files itself). benchserve adds
-# the round-trip time BENCH_REMOTE_RTTS gives: one RTT per new connection and one
-# per request (netem is not available on these machines). Every byte and request
-# a command costs is counted by the server; tarx's own --stats line splits archive
+# Servers: Debian's nginx (directly at 0 ms RTT, counted from its access log;
+# behind scripts/benchserve as a delaying, counting proxy otherwise) and Go's
+# net/http (scripts/benchserve serving the files itself). benchserve adds the
+# round-trip time BENCH_REMOTE_RTTS gives: one RTT per new connection and one per
+# request (netem is not available on these machines). Every byte and request a
+# command costs is counted by the server; tarx's own --stats line splits archive
 # and index bytes.
 #
 # Archives (on a tmpfs, as the published index beside each one, ARCHIVE.tarx):
@@ -111,7 +112,7 @@ done
 
 # ---------------------------------------------------------------- servers
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-declare -A url=()
+declare -A url=() accesslog=()
 start_serve() { # NAME ARGS... : start benchserve, record its URL
 	local name=$1
 	shift
@@ -132,7 +133,8 @@ pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
 events { worker_connections 256; }
 http {
-	access_log off;
+	log_format bench '\$body_bytes_sent';
+	access_log $work/nginx/access.log bench;
 	sendfile on;
 	keepalive_requests 100000;
 	client_body_temp_path $work/nginx/tmp-body;
@@ -147,13 +149,43 @@ EOF
 	pids+=($!)
 	for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/go.tar.gz.tarx" && break; sleep 0.05; done
 	nginx_version=$("$nginx" -v 2>&1)
-	for rtt in $RTTS; do start_serve "nginx-$rtt" -rtt "$rtt" -upstream "http://127.0.0.1:$port"; done
+	for rtt in $RTTS; do
+		if [ "${rtt%ms}" = 0 ] || [ "$rtt" = 0s ]; then
+			# No delay to add: a proxy would only add its own CPU on the
+			# same two cores. Count from nginx's log instead.
+			url[nginx-$rtt]=http://127.0.0.1:$port
+			accesslog[http://127.0.0.1:$port]=$work/nginx/access.log
+		else
+			start_serve "nginx-$rtt" -rtt "$rtt" -upstream "http://127.0.0.1:$port"
+		fi
+	done
 fi
 if [[ " $SERVERS " == *" go "* ]]; then
 	for rtt in $RTTS; do start_serve "go-$rtt" -rtt "$rtt" -dir "$www"; done
 fi
 
 # ---------------------------------------------------------------- timing
+# served_reset URL; served_json URL >FILE: what the server at URL sent since the
+# reset, as {"requests":N,"bytes":M}: from benchserve's counters, or from the
+# lines nginx logged since then when tarx talks to nginx directly.
+served_reset() {
+	local log=${accesslog[$1]:-}
+	if [ -n "$log" ]; then
+		wc -l <"$log" >"$work/served.mark"
+	else
+		curl -sf "$1/.benchserve/stats?reset=1" >/dev/null
+	fi
+}
+served_json() {
+	local log=${accesslog[$1]:-}
+	if [ -n "$log" ]; then
+		sleep 0.1 # nginx logs a request once its response is sent
+		tail -n +$(($(cat "$work/served.mark") + 1)) "$log" |
+			awk '{n++; b += $1} END {printf "{\"requests\": %d, \"bytes\": %d}\n", n, b}'
+	else
+		curl -sf "$1/.benchserve/stats?reset=1"
+	fi
+}
 # run KEY RUNS PREPARE CMD [STATS_URL]: hyperfine the command, then run it once
 # more and record what the server counted (requests, bytes) and tarx's --stats.
 run() {
@@ -167,9 +199,9 @@ run() {
 	"${hf[@]}" "$cmd" >/dev/null
 	[ -n "$stats" ] || return 0
 	[ -n "$prep" ] && bash -c "$prep"
-	curl -sf "$stats/.benchserve/stats?reset=1" >/dev/null
+	served_reset "$stats"
 	bash -c "$cmd" 2>"$res/$key.stderr" >/dev/null || die "$key failed: $(cat "$res/$key.stderr")"
-	curl -sf "$stats/.benchserve/stats?reset=1" >"$res/$key.served.json"
+	served_json "$stats" >"$res/$key.served.json"
 }
 # pair KEY RUNS PREPARE LOCAL_CMD CMD STATS_URL: as run, with the same command
 # on the local file timed in the same hyperfine call (KEY.local-extract), so
@@ -187,9 +219,9 @@ for r, name in zip(j["results"], ("local-extract", "extract")):
     json.dump({"results": [r]}, open(f"{res}/{key.rsplit('.extract', 1)[0]}.{name}.json", "w"))
 PY
 	bash -c "$prep"
-	curl -sf "$stats/.benchserve/stats?reset=1" >/dev/null
+	served_reset "$stats"
 	bash -c "$cmd" 2>"$res/$key.stderr" >/dev/null || die "$key failed: $(cat "$res/$key.stderr")"
-	curl -sf "$stats/.benchserve/stats?reset=1" >"$res/$key.served.json"
+	served_json "$stats" >"$res/$key.served.json"
 }
 cold="rm -rf $XDG_CACHE_HOME"
 clean="rm -rf $out && mkdir $out"
