@@ -67,6 +67,11 @@ read -r t_gd rss_gd anon_gd < <(peak "$tarx" get "$work/big.tar.gz" "$dir" -C "$
 rm -rf "$work/getdir"
 
 log "side by side (hyperfine, $RUNS runs)"
+# Build throughput from medians of one hyperfine call: a single run each
+# (as peak makes) is within the machine's noise of the 10% asked.
+hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$work/idx.json" \
+	-n "index, $N members" "$tarx index --force $work/big.tar.gz" \
+	-n "index, 1,000 members" "$tarx index --force $work/concat.tar.gz" >&2
 hyperfine --runs "$RUNS" --export-json "$work/x.json" \
 	--prepare "rm -rf $work/out && mkdir $work/out" \
 	-n "tar -xzf" "tar -xzf $work/big.tar.gz -C $work/out" \
@@ -79,12 +84,13 @@ hyperfine -N --runs $((RUNS * 5)) --export-json "$work/get.json" \
 	-n "get -O, Go tree" "$tarx get $work/go.tar.gz $gomember -O" >&2
 rm -rf "$work/out"
 
-med() { jq -r ".results[] | select(.command == \"$2\") | .median" "$1"; }
+med() { printf '%.4f' "$(jq -r ".results[] | select(.command == \"$2\") | .median" "$1")"; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 x_tar=$(med "$work/x.json" "tar -xzf"); x_tarx=$(med "$work/x.json" "tarx extract")
 ls_all=$(med "$work/ls.json" "tarx ls (all)"); ls_dir=$(med "$work/ls.json" "tarx ls DIR/")
 g_big=$(med "$work/get.json" "get -O, $N members"); g_go=$(med "$work/get.json" "get -O, Go tree")
 mb() { echo "scale=1; $1 / 1048576" | bc; }
+t_idx=$(med "$work/idx.json" "index, $N members"); t_cat=$(med "$work/idx.json" "index, 1,000 members")
 thr_big=$(echo "scale=1; $tarbytes / 1048576 / $t_idx" | bc)
 thr_cat=$(echo "scale=1; $concatbytes / 1048576 / $t_cat" | bc)
 
