@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // readAll reads the whole object with ReadAt in pieces of n bytes.
@@ -115,6 +117,73 @@ func TestReadAt_RandomConcurrent(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestReadAt_MixedReaders mixes hinted sequential readers, random reads
+// and streams that begin in a cached block, over a cache of a few blocks,
+// so that blocks are evicted and dropped while other reads copy out of
+// them (run with -race).
+func TestReadAt_MixedReaders(t *testing.T) {
+	data := randomBytes(1_500_000, 5)
+	s := newServer(t, data)
+	opts := fast()
+	opts.CacheSize = 6 * 4096
+	o := mustOpen(t, s.url(), opts)
+	check := func(got []byte, off int64) error {
+		if !bytes.Equal(got, data[off:off+int64(len(got))]) {
+			return fmt.Errorf("wrong bytes at %d (+%d)", off, len(got))
+		}
+		return nil
+	}
+	var g errgroup.Group
+	for w := range 6 {
+		g.Go(func() error {
+			r := randomBytes(600, uint64(w+20))
+			for i := range 100 {
+				off := (int64(r[i*2])<<16 | int64(r[i*2+1])<<8 | int64(r[i*3%600])) % int64(len(data)-30_000)
+				switch w % 3 {
+				case 0: // a hinted range read in small pieces, from inside a block
+					end := off + 20_000
+					o.Hint(off, end)
+					buf := make([]byte, 999)
+					for p := off; p < end; p += int64(len(buf)) {
+						if _, err := o.ReadAt(buf, p); err != nil {
+							return err
+						}
+						if err := check(buf, p); err != nil {
+							return err
+						}
+					}
+				case 1: // random reads across block boundaries
+					buf := make([]byte, 1+int(r[i])*30)
+					if _, err := o.ReadAt(buf, off); err != nil {
+						return err
+					}
+					if err := check(buf, off); err != nil {
+						return err
+					}
+				case 2: // a stream that may start in a cached block
+					if i%10 != 0 {
+						continue
+					}
+					st := o.Stream(context.Background(), off)
+					buf := make([]byte, 10_000)
+					_, err := io.ReadFull(st, buf)
+					st.Close()
+					if err != nil {
+						return err
+					}
+					if err := check(buf, off); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 }
