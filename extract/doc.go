@@ -32,10 +32,14 @@
 // symbolic link, which the root follows only if it stays inside), files are
 // written by descriptor, created with their final mode when the umask allows
 // it, and chowned only when the owner they got is not the right one: openat,
-// pwrite, utimensat and close per small file. Each worker takes runs of
-// consecutive units from its own queue, so that workers are several units
-// apart in the archive and mostly in different directories: the kernel
-// creates the files of one directory one at a time, under its lock.
+// pwrite, utimensat and close per small file. Workers take runs of
+// consecutive units from one queue, so that they are several units apart
+// in the archive and mostly in different directories (the kernel creates
+// the files of one directory one at a time, under its lock), and a worker
+// that is ahead never waits behind a slower one. Members without data
+// (directories, links, empty files) ride in the units in archive order and
+// are written by the workers too: the goroutine that plans does no file
+// system work, so the queue stays full.
 //
 // The system calls the Writer needs beyond os.Root (creating a name in an
 // open directory without following a link, device nodes, FIFOs, the times
