@@ -26,7 +26,7 @@ func indexCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
 			&cli.BoolFlag{Name: "sparse", Value: true, Usage: "zero window bytes nothing refers to, for a smaller index (--sparse=false stores them whole)"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default 1: sequential; the parallel scan does not pay on 2 cores yet)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default 1: sequential; more is faster on archives of big members, but slower and far bigger in memory on millions of small ones)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
 	}
