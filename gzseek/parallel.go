@@ -366,9 +366,16 @@ func (ps *parallel) advance() {
 		case ps.matches(p):
 			ps.pending = ps.pending[1:]
 			if out, ok := ps.resolve(p); ok {
+				switch {
+				case p.cut:
+					// Markers persisted: the worker's decoding was slow,
+					// so back off as after a false start.
+					ps.backoff()
+				case p.start.bit > 0:
+					ps.streak = 0
+				}
 				if p.start.bit > 0 {
 					ps.speculated++
-					ps.streak = 0
 				}
 				ps.apply(p, out)
 				return
@@ -394,11 +401,17 @@ func (ps *parallel) advance() {
 }
 
 // reject counts a false start. After a few in a row (as inside a run of
-// stored blocks holding gzip data, whose deflate blocks look real) the
-// workers skip a growing number of chunks, which the resolver decodes
+// stored blocks holding gzip data, whose deflate blocks look real), or of
+// pieces cut short because their markers persisted, the workers skip a growing number of chunks, which the resolver decodes
 // sequentially, before they try again.
 func (ps *parallel) reject() {
 	ps.rejected++
+	ps.backoff()
+}
+
+// backoff counts one more speculation in a row that did not pay, and skips
+// chunks after a few.
+func (ps *parallel) backoff() {
 	ps.streak++
 	if ps.streak >= 3 {
 		ps.skipTo = ps.next + ps.jobs<<min(ps.streak-3, 6)
