@@ -402,8 +402,9 @@ func (ps *parallel) advance() {
 
 // reject counts a false start. After a few in a row (as inside a run of
 // stored blocks holding gzip data, whose deflate blocks look real), or of
-// pieces cut short because their markers persisted, the workers skip a growing number of chunks, which the resolver decodes
-// sequentially, before they try again.
+// pieces cut short because their markers persisted, the workers skip a
+// growing number of chunks, which the resolver decodes sequentially,
+// before they try again.
 func (ps *parallel) reject() {
 	ps.rejected++
 	ps.backoff()
