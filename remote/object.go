@@ -250,12 +250,19 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 	}
 	if o.ranged && off >= 0 && off < o.id.Size {
 		// Start with the cached block off lies in, if any.
+		// A block is complete, and its bytes no longer written, once it is
+		// in the LRU list; elem and skip are read under o.mu like every
+		// other block field.
+		start := off / o.bs * o.bs
+		var data []byte
 		o.mu.Lock()
-		b := o.blocks[off/o.bs]
+		if b := o.blocks[off/o.bs]; b != nil && b.elem != nil && off-start >= int64(b.skip) {
+			data = b.data
+		}
 		o.mu.Unlock()
-		if start := off / o.bs * o.bs; b != nil && b.elem != nil && off-start >= int64(b.skip) {
-			rest := o.newBody(ctx, start+int64(len(b.data)), o.id.Size)
-			return &prefixed{Reader: io.MultiReader(bytes.NewReader(b.data[off-start:]), rest), rest: rest}
+		if data != nil {
+			rest := o.newBody(ctx, start+int64(len(data)), o.id.Size)
+			return &prefixed{Reader: io.MultiReader(bytes.NewReader(data[off-start:]), rest), rest: rest}
 		}
 	}
 	return o.newBody(ctx, off, o.id.Size)
