@@ -170,3 +170,42 @@ func benchDecode(b *testing.B, in benchInput, kp bool) {
 		}
 	}
 }
+
+// BenchmarkMarker decodes the first 4 Mi symbols of each input (or all of
+// it) with a MarkerDecoder, block by block, as a parallel scan's worker
+// does before it cuts a piece whose markers persist. Against
+// BenchmarkDecode it is the cost of not knowing the window.
+func BenchmarkMarker(b *testing.B) {
+	for name, get := range map[string]func(*testing.B) benchInput{
+		"gosrc-gzip6": func(*testing.B) benchInput { return goSrcTarGz() },
+		"text":        textInput,
+	} {
+		b.Run(name, func(b *testing.B) { benchMarker(b, get(b)) })
+	}
+}
+
+func benchMarker(b *testing.B, in benchInput) {
+	if in.skip != "" {
+		b.Skip(in.skip)
+	}
+	br := bufio.NewReaderSize(nil, 64<<10)
+	var m MarkerDecoder
+	decode := func() int {
+		br.Reset(bytes.NewReader(in.comp))
+		m.Reset(br, 0)
+		for {
+			final, err := m.Block()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if final || len(m.Output()) >= 4<<20 {
+				return len(m.Output())
+			}
+		}
+	}
+	b.SetBytes(int64(decode()))
+	b.ResetTimer()
+	for b.Loop() {
+		decode()
+	}
+}

@@ -266,15 +266,13 @@ func (m *MarkerDecoder) fast() int {
 			status = fastCorrupt
 			break
 		}
-		src := wp - dist
-		if dist >= length && length > 32 {
-			copy(out[wp:wp+length], out[src:src+length])
-		} else {
-			for i := range length {
-				out[wp+i] = out[src+i]
-			}
+		// Copy the match. Where it overlaps its source (dist < length),
+		// the dist symbols before wp repeat: each copy takes all of the
+		// run so far, a multiple of dist long, so the run doubles.
+		src, end := wp-dist, wp+length
+		for wp < end {
+			wp += copy(out[wp:end], out[src:wp])
 		}
-		wp += length
 	}
 	d.ip, d.bits, d.nb = ip, bits, nb
 	m.out = m.out[:wp]
