@@ -58,9 +58,15 @@
 // the block ends the pieces report, with the same rule as the sequential
 // scan, so both give the same checkpoints. After false starts in a row
 // (as for gzip files stored inside the archive, whose deflate blocks look
-// real) the workers back off for a growing number of chunks. Memory: the
-// chunks in flight, one piece of output per worker (at most ten chunk
-// sizes of output), and pooled buffers.
+// real), or pieces cut short because their markers persisted past a bound
+// (copies of tar headers' zeros can carry markers on for ever), the
+// workers back off for a growing number of chunks. Speculation costs more
+// CPU than decoding in order, so it is paced (pace.go): while the resolver
+// decodes in order and the process already keeps every core busy (the
+// index of a million small members on two cores), no worker starts.
+// Memory: the chunks in flight, a piece of output (at most eight chunk
+// sizes) and of marked symbols per worker and per piece waiting, and
+// pooled buffers, sized in powers of two so that they are reused.
 //
 // The package knows nothing of tar.
 package gzseek

@@ -24,6 +24,10 @@ const chunkTail = 4 << 10
 // minLookahead is how much input past its chunk a worker gets at least.
 const minLookahead = 512 << 10
 
+// gapOut bounds the output of one piece that the resolver decodes itself,
+// so that it is read back while still in cache.
+const gapOut = 1 << 20
+
 // maxCandidates bounds the false block starts a worker tries in a chunk.
 const maxCandidates = 16
 
@@ -97,22 +101,33 @@ type parallel struct {
 	err       error // returned once buf is drained
 	done      bool
 
+	// pace decides whether speculation pays (pace.go); unpaced
+	// speculates regardless (tests).
+	pace    pace
+	unpaced bool
+
+	maxMarked            int // see defaultMaxMarked
 	speculated, rejected int
+	cut                  int   // pieces cut short by persistent markers
 	reread               int64 // plain output the resolver read for want of a worker's sum
 }
 
 func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
-	ps := &parallel{s: s, r: r, chunk: opts.chunkSize, jobs: opts.Jobs, p: pos{member: true}}
+	ps := &parallel{s: s, r: r, chunk: opts.chunkSize, jobs: opts.Jobs, p: pos{member: true},
+		maxMarked: opts.maxMarked, unpaced: opts.unpaced, pace: newPace()}
 	if ps.chunk <= 0 {
 		ps.chunk = DefaultChunkSize
+	}
+	if ps.maxMarked <= 0 {
+		ps.maxMarked = defaultMaxMarked
 	}
 	ps.running = make(chan struct{}, ps.jobs)
 	// Pieces in flight take buffers as drained ones come back: a short
 	// free list bridges the two.
-	ps.bufs.max = 2
-	ps.marks.max = 2
+	ps.bufs.max = ps.jobs + 2
+	ps.marks.max = ps.jobs + 1
 	ps.chunkBufs.max = 2*ps.jobs + 3
-	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs, sizes: &ps.sizes}
+	ps.gap = pieceDecoder{src: ps, trustEnd: true, bufs: &ps.bufs, sizes: &ps.sizes, maxMarked: ps.maxMarked}
 	return ps
 }
 
@@ -212,6 +227,9 @@ func (ps *parallel) release() {
 // fill queues chunks for the workers: one more than there are workers, so
 // that they keep decoding while the reader works through a resolved piece.
 func (ps *parallel) fill() {
+	if !ps.unpaced && ps.pace.saturated() {
+		return
+	}
 	for len(ps.pending) <= ps.jobs && ps.next >= ps.skipTo {
 		j := ps.next
 		if !ps.loaded(j) {
@@ -225,6 +243,7 @@ func (ps *parallel) fill() {
 			n += int64(len(in[len(in)-1]))
 		}
 		ps.next++
+		ps.pace.working()
 		jb := job{chunk: j, done: make(chan *piece, 1)}
 		ps.pending = append(ps.pending, jb)
 		go func() {
@@ -249,7 +268,7 @@ func (ps *parallel) work(j int, in [][]byte) *piece {
 	defer ps.pool.Put(pd)
 	base := int64(j) * ps.chunk
 	pd.src = &chunkRun{base: base, chunk: ps.chunk, bufs: in}
-	pd.bufs, pd.marks, pd.sizes = &ps.bufs, &ps.marks, &ps.sizes
+	pd.bufs, pd.marks, pd.sizes, pd.maxMarked = &ps.bufs, &ps.marks, &ps.sizes, ps.maxMarked
 	pd.trustEnd = false
 	limit := (base + ps.chunk) * 8
 	if j == 0 {
@@ -354,6 +373,7 @@ func (ps *parallel) read(b []byte) (int, error) {
 
 // advance resolves the next piece, or decodes sequentially up to it.
 func (ps *parallel) advance() {
+	ps.pace.sample(len(ps.pending) == 0)
 	ps.release()
 	ps.fill()
 	limit := int64(math.MaxInt64)
@@ -370,6 +390,7 @@ func (ps *parallel) advance() {
 				case p.cut:
 					// Markers persisted: the worker's decoding was slow,
 					// so back off as after a false start.
+					ps.cut++
 					ps.backoff()
 				case p.start.bit > 0:
 					ps.streak = 0
@@ -396,7 +417,7 @@ func (ps *parallel) advance() {
 	if !ps.p.member {
 		window = ps.hist.buf
 	}
-	p := ps.gap.decode(ps.p, window, false, limit, ps.maxOut())
+	p := ps.gap.decode(ps.p, window, false, limit, gapOut)
 	ps.apply(p, p.plain)
 }
 

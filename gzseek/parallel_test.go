@@ -11,22 +11,29 @@ import (
 
 // parStats is what a parallel scan did.
 type parStats struct {
-	speculated, rejected int
-	reread               int64
+	speculated, rejected, cut int
+	reread                    int64
 }
 
 // scanPar scans z with jobs workers on chunks of the given compressed size
-// and returns its output, checkpoints and the scan's error.
+// and returns its output, checkpoints and the scan's error. It speculates
+// however busy the machine is (ScanOptions.unpaced), as the tests of the
+// speculation need.
 func scanPar(z []byte, span, chunk int64, jobs int) ([]byte, []Checkpoint, parStats, error) {
+	return scanWith(z, ScanOptions{Span: span, Jobs: jobs, chunkSize: chunk, unpaced: true})
+}
+
+// scanWith scans z with opts.
+func scanWith(z []byte, opts ScanOptions) ([]byte, []Checkpoint, parStats, error) {
 	var cps []Checkpoint
-	s := NewScanner(bytes.NewReader(z), ScanOptions{Span: span, Jobs: jobs, chunkSize: chunk}, func(c Checkpoint) error {
+	s := NewScanner(bytes.NewReader(z), opts, func(c Checkpoint) error {
 		cps = append(cps, c)
 		return nil
 	})
 	out, err := io.ReadAll(s)
 	var st parStats
 	if s.par != nil {
-		st = parStats{s.par.speculated, s.par.rejected, s.par.reread}
+		st = parStats{s.par.speculated, s.par.rejected, s.par.cut, s.par.reread}
 	}
 	return out, cps, st, err
 }
@@ -36,8 +43,14 @@ func scanPar(z []byte, span, chunk int64, jobs int) ([]byte, []Checkpoint, parSt
 // It requires chunks decoded speculatively when z spans several chunks.
 func checkParallel(t *testing.T, z []byte, span, chunk int64, wantSpec bool) parStats {
 	t.Helper()
-	want, wantCPs := scanAll(t, z, span)
-	got, cps, st, err := scanPar(z, span, chunk, 3)
+	return checkWith(t, z, ScanOptions{Span: span, Jobs: 3, chunkSize: chunk, unpaced: true}, wantSpec)
+}
+
+// checkWith is checkParallel with the parallel scan's options.
+func checkWith(t *testing.T, z []byte, opts ScanOptions, wantSpec bool) parStats {
+	t.Helper()
+	want, wantCPs := scanAll(t, z, opts.Span)
+	got, cps, st, err := scanWith(z, opts)
 	if err != nil {
 		t.Fatalf("parallel scan: %v", err)
 	}
@@ -137,6 +150,25 @@ func TestParallelAdversarial(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			st := checkParallel(t, c.z, 32<<10, c.chunk, true)
 			t.Logf("%d bytes: %d chunks speculated, %d rejected", len(c.z), st.speculated, st.rejected)
+		})
+	}
+}
+
+// TestParallelCut forces pieces to be cut short as if their markers
+// persisted (as in a tar of a million small files, where copies of the
+// headers' zeros carry markers on for ever): the resolver decodes on from
+// where each ends, with the same bytes and checkpoints.
+func TestParallelCut(t *testing.T) {
+	for _, style := range []testarchive.Style{testarchive.GoLevel6, testarchive.MultiMember} {
+		t.Run(style.String(), func(t *testing.T) {
+			// Chunks of several blocks each, so that a piece reaches a
+			// block end before the next chunk starts.
+			z := testarchive.Gzip(t, testarchive.Text(5, 4<<20), style)
+			st := checkWith(t, z, ScanOptions{Span: 64 << 10, Jobs: 2, chunkSize: 64 << 10, maxMarked: 2 << 10, unpaced: true}, true)
+			if st.cut == 0 {
+				t.Errorf("no piece was cut (%d speculated)", st.speculated)
+			}
+			t.Logf("%d bytes: %d chunks speculated, %d cut", len(z), st.speculated, st.cut)
 		})
 	}
 }

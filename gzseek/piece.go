@@ -2,12 +2,14 @@ package gzseek
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -96,9 +98,12 @@ type pieceDecoder struct {
 	// judged. Without it decoding stops at any member position that does
 	// not hold a member header.
 	trustEnd bool
-	br       *bufio.Reader
-	fr       inflate.Decoder
-	mr       inflate.MarkerDecoder
+	// maxMarked bounds the marked output of a piece (defaultMaxMarked
+	// if zero).
+	maxMarked int
+	br        *bufio.Reader
+	fr        inflate.Decoder
+	mr        inflate.MarkerDecoder
 }
 
 func (pd *pieceDecoder) reader(off int64) *bufio.Reader {
@@ -147,13 +152,15 @@ func (pd *pieceDecoder) decode(start pos, window []byte, markers bool, limit int
 	}
 }
 
-// maxMarked bounds the marked output of a piece. In highly repetitive data
-// (a million small tar members) back-references keep carrying markers
-// forward, so the window never becomes known: decoding symbols with
-// markers then costs about six times decoding bytes (measured on such an
-// archive), and a piece of marked symbols twice the memory. Past this
-// bound the piece ends and the resolver, which knows the window, goes on.
-const maxMarked = 4 << 20
+// defaultMaxMarked bounds the marked output of a piece. In highly
+// repetitive data (a million small tar members) back-references keep
+// carrying markers forward, so the window never becomes known: a symbol
+// with markers costs about 1.4 times a byte to decode (BenchmarkMarker on
+// such an archive) and again as much to replace, and twice the memory.
+// Past this bound the piece ends and the resolver, which knows the
+// window, goes on. It lies above the 6.2 Mi symbols that markers last at
+// most in a tar of the Go tree, whose pieces should not be cut.
+const defaultMaxMarked = 8 << 20
 
 // header reads the member header at cur. It reports false if decoding
 // stops there: at the clean end of the gzip data (p.final), or, without
@@ -274,7 +281,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 		// Room for the marked output, resolved later, and for a whole
 		// piece as big as the biggest so far, so that it seldom grows
 		// by copying.
-		p.plain = pd.bufs.get(len(p.marked) + pd.sizes.out(maxOut))[:len(p.marked)]
+		p.plain = pd.bufs.get(pieceCap(len(p.marked) + pd.sizes.out(maxOut)))[:len(p.marked)]
 	}
 	sum, summed, next := uint32(0), out0, len(p.events)
 	addSums := func() {
@@ -286,7 +293,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 	}
 	for {
 		if cap(p.plain)-len(p.plain) < inflate.AppendRoom {
-			grown := pd.bufs.get(max(1<<20, 2*cap(p.plain)))[:len(p.plain)]
+			grown := pd.bufs.get(pieceCap(max(1<<20, 2*cap(p.plain))))[:len(p.plain)]
 			copy(grown, p.plain)
 			pd.bufs.put(p.plain)
 			p.plain = grown
@@ -325,7 +332,7 @@ func (pd *pieceDecoder) bytes(p *piece, bit int64, window []byte, limit int64, m
 // no markers, when it goes on with bytes.
 func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at pos, window []byte, err error) {
 	base := bit / 8 * 8
-	pd.mr.Reuse(pd.marks.get(pd.sizes.marked(maxOut)))
+	pd.mr.Reuse(pd.marks.get(pieceCap(pd.sizes.marked(maxOut))))
 	pd.mr.Reset(pd.reader(bit/8), uint8(bit%8))
 	lastMarker := -1 // index in the output of the last marker seen
 	scanned := 0
@@ -355,7 +362,7 @@ func (pd *pieceDecoder) marked(p *piece, bit int64, limit int64, maxOut int) (at
 			p.marked = pd.mr.Detach()
 			return at, nil, nil
 		}
-		if len(sym) >= maxMarked && len(sym)-(lastMarker+1) < WindowSize {
+		if len(sym) >= cmp.Or(pd.maxMarked, defaultMaxMarked) && len(sym)-(lastMarker+1) < WindowSize {
 			p.marked, p.cut = pd.mr.Detach(), true
 			return at, nil, nil
 		}
@@ -388,7 +395,10 @@ func (ps *pieceSizes) out(limit int) int {
 // marked returns the buffer size for a piece's marked output.
 func (ps *pieceSizes) marked(limit int) int {
 	if ps == nil || ps.maxMarked.Load() == 0 {
-		return 1 << 20
+		// Room for as many as a piece may hold: growing by doubling
+		// would write each symbol again and touch twice the memory,
+		// while pages never written cost nothing.
+		return min(limit, defaultMaxMarked) + 64<<10
 	}
 	return min(limit, int(ps.maxMarked.Load())) + 64<<10
 }
@@ -433,6 +443,17 @@ func (bp *bufPool[T]) get(n int) []T {
 		}
 	}
 	return make([]T, 0, n)
+}
+
+// pieceCap rounds a piece's buffer size n up to a power of two, so that
+// buffers asked for as pieces grow (by the sizes seen so far) fit each
+// other's requests and are reused. The pages past what a piece writes are
+// never touched: a fresh allocation costs address space, not memory.
+func pieceCap(n int) int {
+	if n < 1<<20 {
+		return n
+	}
+	return 1 << bits.Len(uint(n-1))
 }
 
 // put gives b back for reuse; the caller must not use it any more.

@@ -248,7 +248,7 @@ func TestEmitError(t *testing.T) {
 	z := testarchive.Gzip(t, sample(1<<20), testarchive.GoLevel6)
 	stop := fmt.Errorf("stop")
 	for _, jobs := range []int{1, 2} {
-		opts := ScanOptions{Span: 64 << 10, Jobs: jobs, chunkSize: 16 << 10}
+		opts := ScanOptions{Span: 64 << 10, Jobs: jobs, chunkSize: 16 << 10, unpaced: true}
 		_, err := io.ReadAll(NewScanner(bytes.NewReader(z), opts, func(c Checkpoint) error {
 			if c.Out > 0 {
 				return stop

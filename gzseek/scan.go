@@ -29,6 +29,11 @@ type ScanOptions struct {
 
 	// chunkSize overrides DefaultChunkSize (tests force tiny chunks).
 	chunkSize int64
+	// maxMarked overrides defaultMaxMarked (tests force cut pieces).
+	maxMarked int
+	// unpaced makes a parallel scan speculate even when its reader is
+	// slower than sequential decoding (tests of the speculation).
+	unpaced bool
 }
 
 // A Scanner decompresses a gzip stream and reports checkpoints on the way.
