@@ -7,7 +7,10 @@
 // a bounded least-recently-used cache. ReadAt waits for the blocks it
 // touches; a missing run of blocks is fetched by one range request, so
 // concurrent readers have several ranges in flight (up to
-// Options.MaxRequests) over one reused connection pool. A reader that moves
+// Options.MaxRequests) over one reused connection pool; for several
+// readers (Options.Readers) its connections are dialled while the
+// identity request is in flight, so that their first burst of requests
+// does not wait a handshake each. A reader that moves
 // from block to block is detected and the blocks ahead of it are fetched
 // before it asks (read-ahead grows with the run, up to Options.ReadAhead
 // blocks). A reader that knows its next range announces it (Hint): its first

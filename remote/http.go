@@ -17,15 +17,26 @@ import (
 type httpBackend struct {
 	client *http.Client
 	tr     *http.Transport // ours, closed with the Object; nil if given
+	pre    *predialer      // with tr
 	url    string          // with credentials and query: never in messages
 	name   string
 }
 
-func newHTTP(loc Location, opts *Options, st *counters) *httpBackend {
+// newHTTP returns the backend of an http:// or https:// location. With a
+// Transport of its own and several readers to come (Options.Readers), it
+// dials the connections of their first requests while the identity
+// request is in flight (see predialer), in ctx: the Object's lifetime.
+func newHTTP(ctx context.Context, loc Location, opts *Options, st *counters) *httpBackend {
 	h := &httpBackend{url: loc.URL.String(), name: loc.String()}
 	base := opts.Transport
 	if base == nil {
-		h.tr = newTransport(opts)
+		h.pre = &predialer{ctx: ctx, dialer: &net.Dialer{Timeout: opts.connectTimeout(), KeepAlive: 30 * time.Second}}
+		if opts.Readers > 1 {
+			// The identity request takes one connection; the burst
+			// after it up to MaxRequests.
+			h.pre.pending = opts.maxRequests() - 1
+		}
+		h.tr = newTransport(opts, h.pre.dial)
 		base = h.tr
 	}
 	h.client = &http.Client{Transport: &countingTransport{base: base, st: st}}
@@ -33,11 +44,11 @@ func newHTTP(loc Location, opts *Options, st *counters) *httpBackend {
 }
 
 // newTransport returns a connection pool sized for Options.MaxRequests,
-// with the connect and response timeouts.
-func newTransport(opts *Options) *http.Transport {
+// with the connect and response timeouts, dialling with dial.
+func newTransport(opts *Options, dial func(context.Context, string, string) (net.Conn, error)) *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: opts.connectTimeout(), KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dial,
 		TLSHandshakeTimeout:   opts.connectTimeout(),
 		ResponseHeaderTimeout: opts.stallTimeout(),
 		MaxIdleConns:          2 * opts.maxRequests(),
@@ -50,6 +61,7 @@ func newTransport(opts *Options) *http.Transport {
 
 func (h *httpBackend) close() {
 	if h.tr != nil {
+		h.pre.close()
 		h.tr.CloseIdleConnections()
 	}
 }

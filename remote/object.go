@@ -130,7 +130,7 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	var err error
 	switch loc.Scheme {
 	case "http", "https":
-		o.be = newHTTP(loc, &o.opts, o.stats)
+		o.be = newHTTP(o.ctx, loc, &o.opts, o.stats)
 	case "s3":
 		o.be, err = newS3(ctx, loc, &o.opts, o.stats)
 	default:
