@@ -2,6 +2,7 @@ package extract
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -114,5 +115,38 @@ func TestDirCacheExistingSymlink(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(outside); len(ents) != 1 {
 		t.Errorf("outside directory has %d entries, want 1", len(ents))
+	}
+}
+
+// TestDirCacheSetDirs checks that Close sets the metadata of directories
+// reached through a symbolic link that was in the destination before and
+// stays inside it, as GNU tar does, after the links of the archive replaced
+// a directory whose handle was cached; and that a directory below a
+// symbolic link from the archive is refused.
+func TestDirCacheSetDirs(t *testing.T) {
+	_, _, dir := escapeDirs(t)
+	must(t, os.MkdirAll(filepath.Join(dir, "real"), 0o755))
+	must(t, os.Symlink("real", filepath.Join(dir, "link")))
+	w := newWriter(t, dir, defaultOpts())
+	must(t, writeEnt(w, dirEnt("link/a/", 0o750, mt1)))
+	must(t, writeEnt(w, dirEnt("link/a/b/", 0o705, mt1)))
+	must(t, writeEnt(w, reg("link/a/b/f", 0o644, "f")))
+	must(t, writeEnt(w, dirEnt("e/", 0o755, mt1)))
+	must(t, writeEnt(w, reg("e/x", 0o644, "x"))) // caches e
+	must(t, os.Remove(filepath.Join(dir, "e", "x")))
+	must(t, writeEnt(w, symlink("e", "real"))) // made by Close, over the empty e
+	wantMemberErr(t, writeEnt(w, dirEnt("e/sub/", 0o700, mt1)), "e/sub/", ErrUnsafePath)
+	must(t, w.Close())
+	for name, mode := range map[string]fs.FileMode{"real/a": 0o750, "real/a/b": 0o705} {
+		fi, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fi.IsDir() || fi.Mode().Perm() != mode || !fi.ModTime().Equal(mt1) {
+			t.Errorf("%s: %v, mtime %v; want a directory %v, mtime %v", name, fi.Mode(), fi.ModTime(), mode, mt1)
+		}
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "e")); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("e: %v, %v; want the archive's symbolic link", fi, err)
 	}
 }

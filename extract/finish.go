@@ -45,6 +45,9 @@ func (w *Writer) Close() error {
 	links, symlinks, dirs := w.deferred()
 	made := make(map[string]bool) // symbolic links created
 	errs = append(errs, w.makeLinks(links, symlinks, made)...)
+	// The links may have replaced entries: the directories are opened
+	// afresh, each from its parent's cached handle, as during extraction.
+	w.dirs.drop()
 	errs = append(errs, w.setDirs(dirs, made)...)
 	w.dirs.drop()
 	if err := w.root.Close(); err != nil {
@@ -153,7 +156,8 @@ func (w *Writer) makeSymlinks(symlinks []pathNode, made map[string]bool) []error
 
 // setDirs sets the owners, modes and times of the directories, deepest
 // first, so that no directory's mode bars the way to those below it before
-// they are done.
+// they are done; siblings follow each other, so that their parent's handle
+// is opened once.
 func (w *Writer) setDirs(dirs []pathNode, made map[string]bool) []error {
 	slices.SortFunc(dirs, func(a, b pathNode) int {
 		if c := cmpInt(strings.Count(b.name, "/"), strings.Count(a.name, "/")); c != 0 {
@@ -253,8 +257,8 @@ func (w *Writer) setDir(name string, hdr *tar.Header, made map[string]bool) erro
 	if s := viaSymlink(name, made); s != "" {
 		return &MemberError{Member: hdr.Name, Op: "cannot set metadata: " + quoteName(s) + " is a symbolic link in the archive", Err: ErrUnsafePath}
 	}
-	err := w.inParent(name, false, func(dirfd int, base string) error {
-		fd, err := openDirAt(dirfd, base)
+	err := w.inCachedParent(name, func(dir *dirHandle, base string) error {
+		fd, err := openDirAt(dir.fd, base)
 		if err != nil {
 			return err
 		}
