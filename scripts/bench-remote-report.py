@@ -214,14 +214,15 @@ for a in ARCHIVES:
 w("## Method")
 w("")
 w("- Servers on loopback: Debian's nginx (static files: Range, If-Range, ETag), reached directly "
-  "at 0 ms RTT and behind `scripts/benchserve` as a delaying proxy otherwise (a proxy at 0 ms would "
-  "only add its own CPU on the same two cores), and `scripts/benchserve` serving the files itself with Go's "
-  "`http.ServeContent` (and an nginx-style ETag). benchserve adds the RTT: one per new connection "
+  "at 0 ms RTT and otherwise behind `scripts/benchserve -tcp-upstream`, which forwards TCP with the delay "
+  "(requests held for the RTT, responses spliced back: next to no CPU of its own on the same two cores), "
+  "and `scripts/benchserve` serving the files itself with Go's "
+  "`http.ServeContent` (sendfile, and an nginx-style ETag). benchserve adds the RTT: one per new connection "
   "(its first read waits, as a TCP handshake would) and one per request before it is answered. "
   "Bandwidth is loopback's, so `curl | tar` is bound by inflating, its best case; on a real link "
   "the whole-archive commands would be slower for both and the member reads would gain more.")
 w("- Bytes and requests are what the server sent for one more run of each command (the timed runs "
-  "are not counted), as benchserve counts them or, for nginx reached directly, as its access log "
+  "are not counted), as benchserve counts them or, for nginx, as its access log "
   "gives them (`$body_bytes_sent` per request); `tarx --stats` splits them into archive and index bytes.")
 w("- \"Cold cache\": `$XDG_CACHE_HOME` is emptied before each run, so tarx reads the archive's "
   "identity (size, ETag, first and last 64 KiB), fetches the published index and caches it. "

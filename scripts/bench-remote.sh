@@ -3,8 +3,8 @@
 # with and without added latency, side by side with `curl URL | tar`, written to
 # docs/BENCH-REMOTE.md.
 #
-# Servers: Debian's nginx (directly at 0 ms RTT, counted from its access log;
-# behind scripts/benchserve as a delaying, counting proxy otherwise) and Go's
+# Servers: Debian's nginx (counted from its access log; directly at 0 ms RTT,
+# otherwise behind scripts/benchserve forwarding TCP with the delay) and Go's
 # net/http (scripts/benchserve serving the files itself). benchserve adds the
 # round-trip time BENCH_REMOTE_RTTS gives: one RTT per new connection and one per
 # request (netem is not available on these machines). Every byte and request a
@@ -156,7 +156,11 @@ EOF
 			url[nginx-$rtt]=http://127.0.0.1:$port
 			accesslog[http://127.0.0.1:$port]=$work/nginx/access.log
 		else
-			start_serve "nginx-$rtt" -rtt "$rtt" -upstream "http://127.0.0.1:$port"
+			# Delayed by benchserve at TCP level: requests held for
+			# the RTT, responses spliced back, so the proxy takes next
+			# to no CPU from the client. nginx's log counts.
+			start_serve "nginx-$rtt" -rtt "$rtt" -tcp-upstream "127.0.0.1:$port"
+			accesslog[${url[nginx-$rtt]}]=$work/nginx/access.log
 		fi
 	done
 fi

@@ -1,7 +1,8 @@
 // Command benchserve is the HTTP side of scripts/bench-remote.sh: it serves
 // the files of a directory (Go's net/http: Range, If-Range, If-Match and an
-// nginx-style ETag) or proxies to another loopback server (nginx), adding
-// a fixed round-trip time, and counts what it sends.
+// nginx-style ETag), proxies to another loopback server (nginx) at HTTP
+// level, or forwards TCP connections to one, adding a fixed round-trip
+// time, and counts what it sends.
 //
 // Latency: every new connection waits one RTT before its first byte is read
 // (the TCP handshake), and every request waits one RTT before it is
@@ -9,21 +10,29 @@
 // bench measures round trips and bytes, not a slow link. (netem would be
 // the real thing; it is not available on these machines.)
 //
+// CPU: the bench runs the client on the same two cores, so what the server
+// side spends is taken from the client. Files go out by sendfile, and
+// -tcp-upstream forwards at TCP level (requests delayed in order, responses
+// spliced back), which costs next to nothing: that is how the bench reaches
+// nginx with a delay, counting from nginx's access log. The HTTP proxy
+// (-upstream) copies every body through Go's ReverseProxy.
+//
 // Counting: GET /.benchserve/stats answers {"requests":N,"bytes":M} (body
 // bytes of every other response since the last reset); add ?reset=1 to
-// zero the counters after reading them.
+// zero the counters after reading them. -tcp-upstream counts nothing.
 //
 // Timeline: with -log FILE every request appends one line: when it came
 // (ms since the server started), when its body was done, its Range and the
 // body bytes sent, to see how a client keeps requests in flight.
 //
-//	benchserve -listen 127.0.0.1:PORT -rtt 20ms [-log FILE] (-dir DIR | -upstream http://127.0.0.1:PORT)
+//	benchserve -listen 127.0.0.1:PORT -rtt 20ms [-log FILE] (-dir DIR | -upstream http://127.0.0.1:PORT | -tcp-upstream 127.0.0.1:PORT)
 package main
 
 import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -43,20 +52,28 @@ func main() {
 	rtt := flag.Duration("rtt", 0, "round-trip time added per connection and per request")
 	dir := flag.String("dir", "", "serve the files of this directory")
 	upstream := flag.String("upstream", "", "proxy to this loopback URL instead")
+	tcpUpstream := flag.String("tcp-upstream", "", "forward TCP connections to this loopback HOST:PORT instead")
 	addrFile := flag.String("addr-file", "", "write the base URL here once listening")
 	logFile := flag.String("log", "", "append one line per request to this file")
 	flag.Parse()
-	if (*dir == "") == (*upstream == "") {
-		log.Fatal("benchserve: give exactly one of -dir and -upstream")
+	if n := btoi(*dir != "") + btoi(*upstream != "") + btoi(*tcpUpstream != ""); n != 1 {
+		log.Fatal("benchserve: give exactly one of -dir, -upstream and -tcp-upstream")
 	}
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil || !loopback(host) {
 		log.Fatalf("benchserve: -listen %q: want a loopback address", *listen)
 	}
+	if *tcpUpstream != "" {
+		host, _, err := net.SplitHostPort(*tcpUpstream)
+		if err != nil || !loopback(host) {
+			log.Fatalf("benchserve: -tcp-upstream %q: want HOST:PORT on loopback", *tcpUpstream)
+		}
+	}
 	var h http.Handler
-	if *dir != "" {
+	switch {
+	case *dir != "":
 		h = files(*dir)
-	} else {
+	case *upstream != "":
 		u, err := url.Parse(*upstream)
 		if err != nil || u.Scheme != "http" || !loopback(u.Hostname()) {
 			log.Fatalf("benchserve: -upstream %q: want http:// on loopback", *upstream)
@@ -84,7 +101,17 @@ func main() {
 		}
 	}
 	fmt.Println(base)
+	if *tcpUpstream != "" {
+		log.Fatal(forward(l, *tcpUpstream, *rtt))
+	}
 	log.Fatal(http.Serve(slowListener{l, *rtt}, s))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func loopback(host string) bool {
@@ -138,6 +165,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom lets http.ServeContent send a file by sendfile, as nginx does,
+// instead of copying it through user space.
+func (c *countingWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := io.Copy(c.ResponseWriter, r)
+	c.n.Add(n)
+	return n, err
+}
+
 func (c *countingWriter) Flush() {
 	if f, ok := c.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
@@ -167,6 +202,15 @@ type slowConn struct {
 func (c *slowConn) Read(p []byte) (int, error) {
 	c.once.Do(func() { time.Sleep(c.rtt) })
 	return c.Conn.Read(p)
+}
+
+// ReadFrom passes a response body from a file to the TCP connection's
+// ReadFrom (sendfile).
+func (c *slowConn) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := c.Conn.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{c.Conn}, r)
 }
 
 // files serves dir as nginx does for a static file: ETag "mtime-size" in
