@@ -175,8 +175,9 @@ for a in ARCHIVES:
       f"({100 * i['index_size'] / i['archive_size']:.2f} %) | `{name}` | {size(msize)} | "
       f"{moff / i['uncompressed_size'] * 100:.0f} % | {size(spans[a])} |")
 w("")
-w(f"go.tar.gz is a tar of `$(go env GOROOT)` compressed by `gzip -6`; big.tar.gz holds {env['COPIES']} "
-  f"copies of the same tree in one tar, compressed by `{env['COMPRESS_BIG']}`. The index of each was "
+big = (f"; big.tar.gz holds {env['COPIES']} copies of the same tree in one tar, compressed by "
+       f"`{env['COMPRESS_BIG']}`" if int(env['COPIES']) > 0 else " (BENCH_REMOTE_BIG_COPIES=0: no big.tar.gz in this run)")
+w(f"go.tar.gz is a tar of `$(go env GOROOT)` compressed by `gzip -6`{big}. The index of each was "
   "built from the local file and published beside it (ARCHIVE.tarx), where tarx finds it.")
 w("")
 
