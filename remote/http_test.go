@@ -78,11 +78,17 @@ func TestReadAt_Sequential(t *testing.T) {
 				t.Errorf("%d requests for %d blocks, want at most %d", st.Requests, blocks, tt.maxRequests)
 			}
 			o.mu.Lock()
-			cached := o.lru.Len()
+			cached, made := o.lru.Len(), o.made
 			o.mu.Unlock()
 			if cached > o.opts.cacheBlocks() {
 				t.Errorf("%d blocks cached, bound %d", cached, o.opts.cacheBlocks())
 			}
+			// Evicted blocks' buffers serve the next ones: the cache's
+			// memory, not the object's, is allocated.
+			if bound := 2*o.opts.cacheBlocks() + o.opts.maxRequests(); made > bound {
+				t.Errorf("%d block buffers allocated for %d blocks, want at most %d", made, blocks, bound)
+			}
+			t.Logf("%d buffers for %d blocks", made, blocks)
 		})
 	}
 }

@@ -80,21 +80,30 @@ type Object struct {
 	heads  [32]head  // recent sequential readers
 	hints  [32]hint  // ranges announced by Hint
 	unread int64     // blocks fetched or being fetched ahead that no read has asked for yet
+	free   [][]byte  // buffers of blocks that left the cache, for new ones
+	made   int       // buffers allocated (the tests bound it)
 	tick   uint64
 	failed error // sticky: the object changed
 }
 
 // block is one BlockSize piece of the object, being fetched until done is
 // closed; then data or err is set.
+//
+// Its buffer goes back to Object.free for a later block once the block is
+// out of the cache, its fetch has ended and no read still copies from it
+// (refs), so that a whole extraction cycles through the cache's memory
+// instead of allocating (and faulting in) every block of the object anew.
 type block struct {
-	idx    int64
-	data   []byte
-	skip   int  // bytes at the start not fetched (a hinted range began after them)
-	used   bool // a read has asked for it (else it was fetched ahead)
-	spared bool // eviction passed it over once, unread
-	err    error
-	done   chan struct{}
-	elem   *list.Element
+	idx     int64
+	data    []byte
+	skip    int  // bytes at the start not fetched (a hinted range began after them)
+	used    bool // a read has asked for it (else it was fetched ahead)
+	spared  bool // eviction passed it over once, unread
+	fetched bool // its fetch has ended (done is closed)
+	refs    int  // reads that acquired it and have not finished copying
+	err     error
+	done    chan struct{}
+	elem    *list.Element
 }
 
 // hint is a range of blocks a reader announced it will read in order.
@@ -257,7 +266,7 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 		var data []byte
 		o.mu.Lock()
 		if b := o.blocks[off/o.bs]; b != nil && b.elem != nil && off-start >= int64(b.skip) {
-			data = b.data
+			data = bytes.Clone(b.data) // the buffer goes to another block once evicted
 		}
 		o.mu.Unlock()
 		if data != nil {
@@ -289,6 +298,7 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.release(blocks)
 	n := 0
 	for _, b := range blocks {
 		<-b.done
@@ -356,6 +366,7 @@ func (o *Object) acquire(off, end int64) ([]*block, error) {
 			o.lru.MoveToFront(blk.elem)
 		}
 		o.use(blk)
+		blk.refs++
 		res = append(res, blk)
 	}
 	// Fetch ahead once no more than half the window is buffered, so that
@@ -487,9 +498,10 @@ func (o *Object) startRun(k, limit int64, skip int) {
 		if o.blocks[i] != nil {
 			break
 		}
-		b := &block{idx: i, data: make([]byte, o.blockLen(i)), done: make(chan struct{})}
+		b := &block{idx: i, data: o.buffer(o.blockLen(i)), done: make(chan struct{})}
 		if i == k {
 			b.skip = skip
+			clear(b.data[:skip]) // never read: see acquire
 		}
 		o.blocks[i] = b
 		o.unread++
@@ -536,6 +548,7 @@ func (o *Object) drop(blk *block) {
 	if o.blocks[blk.idx] == blk {
 		delete(o.blocks, blk.idx)
 	}
+	o.recycle(blk)
 }
 
 // use marks blk as asked for by a read. o.mu is held.
@@ -552,9 +565,11 @@ func (o *Object) use(blk *block) {
 // reader gets there, but a block nobody reads does not stay for ever and
 // hold the read-ahead budget. o.mu is held.
 func (o *Object) complete(blk *block) {
+	blk.fetched = true
 	close(blk.done)
 	if o.blocks[blk.idx] != blk {
-		return // dropped while it was fetched
+		o.recycle(blk) // dropped while it was fetched
+		return
 	}
 	blk.elem = o.lru.PushFront(blk)
 	for e := o.lru.Back(); o.lru.Len() > o.opts.cacheBlocks() && e != nil; {
@@ -571,6 +586,7 @@ func (o *Object) complete(blk *block) {
 		if o.blocks[old.idx] == old {
 			delete(o.blocks, old.idx)
 		}
+		o.recycle(old)
 	}
 }
 
@@ -585,10 +601,46 @@ func (o *Object) fail(run []*block, err error) {
 	for _, b := range run {
 		o.use(b)
 		b.err = err
-		b.data = nil
+		b.fetched = true
 		if o.blocks[b.idx] == b {
 			delete(o.blocks, b.idx)
 		}
+		o.recycle(b) // a read of a failed block returns its error, never its data
 		close(b.done)
+	}
+}
+
+// buffer returns a buffer of n bytes for a new block: a recycled one if
+// there is one. o.mu is held.
+func (o *Object) buffer(n int64) []byte {
+	if k := len(o.free); k > 0 {
+		buf := o.free[k-1]
+		o.free[k-1] = nil
+		o.free = o.free[:k-1]
+		return buf[:n]
+	}
+	o.made++
+	return make([]byte, n, o.bs)
+}
+
+// recycle returns blk's buffer to o.free once blk is out of the cache, its
+// fetch has ended and no read holds it. o.mu is held.
+func (o *Object) recycle(blk *block) {
+	if blk.data == nil || !blk.fetched || blk.refs > 0 || o.blocks[blk.idx] == blk {
+		return
+	}
+	if cap(blk.data) == int(o.bs) && len(o.free) < o.opts.cacheBlocks() {
+		o.free = append(o.free, blk.data)
+	}
+	blk.data = nil
+}
+
+// release ends the reads of blocks that acquire returned.
+func (o *Object) release(blocks []*block) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, b := range blocks {
+		b.refs--
+		o.recycle(b)
 	}
 }
