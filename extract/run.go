@@ -265,6 +265,33 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 	return x.res, nil
 }
 
+// Prefetch announces to a remote archive the ranges that FromIndex with
+// every member selected and jobs workers asks for first: the first run
+// of units of each worker, a run of unitRun checkpoint spans from the
+// start of the tar stream on. It reads the checkpoints only and writes
+// nothing, so it fits index.Options.Prefetch: the first runs are fetched
+// while the archive's identity is confirmed. A selection's first ranges
+// are known only by planning it, which creates files: with one, call
+// nothing.
+func Prefetch(a *index.Archive, jobs int) {
+	cps, err := a.Checkpoints()
+	if err != nil {
+		return
+	}
+	end := a.Info().UncompressedSize
+	for w := range Workers(jobs) {
+		i := w * unitRun
+		if i >= len(cps) {
+			break
+		}
+		hi := end
+		if j := i + unitRun; j < len(cps) {
+			hi = cps[j]
+		}
+		a.HintRange(cps[i], hi)
+	}
+}
+
 // unitRun is how many consecutive units one worker gets in a row.
 const unitRun = 4
 

@@ -39,6 +39,15 @@ type Options struct {
 	// the user cache directory (1 GiB if 0); the least recently used are
 	// removed first.
 	CacheLimit int64
+	// Prefetch, if set, is called when Open opens the cached index of a
+	// remote archive on the identity the object had last time, while it
+	// confirms that identity with the server: it may announce the ranges
+	// the caller will read first (HintRange), so that they are fetched in
+	// the same round trip as the identity, not the one after it. It must
+	// not use the Archive otherwise: if the object changed, Open discards
+	// it, and opens the archive as it would have without a remembered
+	// identity.
+	Prefetch func(*Archive)
 
 	BuildOptions
 }

@@ -35,6 +35,14 @@ import (
 // An index that records an ETag matches only the object with that ETag;
 // one without is matched by size and fingerprint. The cache is pruned to
 // Options.CacheLimit, least recently used first.
+//
+// Each time the cache gives or takes the index of an object with a strong
+// ETag, the object's identity is remembered beside it (r-HASH.last, HASH
+// of the location alone). The next Open of that location opens the cached
+// index on that identity at once (remote.OpenExpected): the identity
+// request and the ranges Options.Prefetch announces go out together, and
+// Open returns once the server confirmed the identity; if it did not, the
+// archive is opened as above.
 
 // remoteCachePrefix starts the names of cached indexes of remote archives.
 const remoteCachePrefix = "r-"
@@ -59,7 +67,16 @@ type remoteArchive struct {
 }
 
 func openRemote(ctx context.Context, location string, opts *Options, force bool) (*Archive, error) {
-	obj, err := remote.Open(ctx, location, opts.Remote)
+	loc, err := remote.ParseLocation(location)
+	if err != nil {
+		return nil, err
+	}
+	if !force && opts.IndexPath == "" {
+		if a, err := openRemembered(ctx, loc, opts); a != nil || err != nil {
+			return a, err
+		}
+	}
+	obj, err := remote.OpenLocation(ctx, loc, opts.Remote)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +86,104 @@ func openRemote(ctx context.Context, location string, opts *Options, force bool)
 		obj.Close()
 		return nil, err
 	}
+	if opts.IndexPath == "" {
+		remember(ctx, loc, a.info.IndexPath, r.id)
+	}
 	return a, nil
+}
+
+// memo is what r-HASH.last remembers of a remote object: its identity when
+// the cached index file (a name in the same directory) was last used.
+type memo struct {
+	Index        string    `json:"index"`
+	ETag         string    `json:"etag"`
+	Size         int64     `json:"size"`
+	LastModified time.Time `json:"last_modified"`
+}
+
+// memoPath names the memo of a location.
+func memoPath(loc remote.Location) (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(loc.String()))
+	return filepath.Join(dir, "tarx", remoteCachePrefix+hex.EncodeToString(sum[:12])+memoSuffix), nil
+}
+
+const memoSuffix = ".last"
+
+// remember records that the cached index at ipath belongs to the object of
+// loc with identity id. It is a hint for the next Open: failing to write
+// it costs that Open a round trip, nothing more.
+func remember(ctx context.Context, loc remote.Location, ipath string, id remote.Identity) {
+	p, err := memoPath(loc)
+	if err != nil || filepath.Dir(p) != filepath.Dir(ipath) {
+		return
+	}
+	if id.ETag == "" || strings.HasPrefix(id.ETag, "W/") || id.Size < 0 {
+		os.Remove(p) // nothing If-Match could hold to
+		return
+	}
+	m := memo{Index: filepath.Base(ipath), ETag: id.ETag, Size: id.Size, LastModified: id.LastModified.UTC()}
+	b, _ := json.Marshal(m)
+	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, b) {
+		return
+	}
+	remote.Put(ctx, p, bytes.NewReader(b), int64(len(b)), remote.Options{})
+}
+
+// openRemembered opens the archive at loc on the identity its memo
+// remembers, with the cached index of that identity; nil and no error if
+// there is no such memo or index, or the object is no longer the one
+// remembered: the caller then opens it the long way.
+func openRemembered(ctx context.Context, loc remote.Location, opts *Options) (*Archive, error) {
+	p, err := memoPath(loc)
+	if err != nil {
+		return nil, nil
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, nil
+	}
+	var m memo
+	if json.Unmarshal(b, &m) != nil || m.Index != filepath.Base(m.Index) || !strings.HasPrefix(m.Index, remoteCachePrefix) {
+		os.Remove(p)
+		return nil, nil
+	}
+	expected := remote.Identity{Name: loc.String(), Size: m.Size, ETag: m.ETag, LastModified: m.LastModified}
+	obj, err := remote.OpenExpected(ctx, loc, opts.Remote, expected)
+	if err != nil {
+		os.Remove(p)
+		return nil, nil
+	}
+	r := &remoteArchive{obj: obj, id: obj.Identity(), opts: opts}
+	a, err := openIndex(filepath.Join(filepath.Dir(p), m.Index), opts, r.match)
+	if err != nil {
+		obj.Close()
+		return nil, nil
+	}
+	a = r.archive(a)
+	if opts.Prefetch != nil {
+		opts.Prefetch(a)
+	}
+	switch err := obj.Confirm(ctx); {
+	case err == nil:
+		return a, nil
+	case ctx.Err() != nil:
+		a.Close()
+		return nil, ctx.Err()
+	case errors.Is(err, remote.ErrChanged) || errors.Is(err, remote.ErrNoRange):
+		// Another version (or another server): the long way finds or
+		// makes its index, and remembers it instead.
+		a.Close()
+		os.Remove(p)
+		return nil, nil
+	default:
+		// The identity request failed as the long way's would.
+		a.Close()
+		return nil, err
+	}
 }
 
 // match reports whether a stored identity describes this object.
@@ -376,6 +490,7 @@ func pruneCache(dir string, limit int64, keep string) {
 		used time.Time
 	}
 	var files []file
+	var memos []string
 	for _, e := range entries {
 		info, err := e.Info()
 		if err != nil || !info.Mode().IsRegular() {
@@ -389,6 +504,8 @@ func pruneCache(dir string, limit int64, keep string) {
 			}
 		case strings.HasPrefix(e.Name(), remoteCachePrefix) && strings.HasSuffix(e.Name(), Suffix):
 			files = append(files, file{p, info.Size(), info.ModTime()})
+		case strings.HasPrefix(e.Name(), remoteCachePrefix) && strings.HasSuffix(e.Name(), memoSuffix):
+			memos = append(memos, p)
 		}
 	}
 	slices.SortFunc(files, func(a, b file) int { return b.used.Compare(a.used) })
@@ -400,6 +517,16 @@ func pruneCache(dir string, limit int64, keep string) {
 			os.Remove(f.path + ".lock")
 			total -= f.size
 		}
+	}
+	// A memo whose index is gone remembers nothing of use.
+	for _, p := range memos {
+		var m memo
+		if b, err := os.ReadFile(p); err == nil && json.Unmarshal(b, &m) == nil && m.Index == filepath.Base(m.Index) {
+			if _, err := os.Stat(filepath.Join(dir, m.Index)); err == nil {
+				continue
+			}
+		}
+		os.Remove(p)
 	}
 }
 

@@ -22,10 +22,11 @@ import (
 // files is a loopback HTTP server of named objects (ServeContent: ranges,
 // ETag, If-Match) that tests may add, replace and remove.
 type files struct {
-	mu   sync.Mutex
-	objs map[string]fileObject
-	n    int
-	srv  *httptest.Server
+	mu     sync.Mutex
+	objs   map[string]fileObject
+	n      int
+	srv    *httptest.Server
+	before func(r *http.Request) // if set, called before each request is served
 }
 
 type fileObject struct {
@@ -39,7 +40,11 @@ func newFiles(t *testing.T) *files {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		o, ok := f.objs[r.URL.Path]
+		before := f.before
 		f.mu.Unlock()
+		if before != nil {
+			before(r)
+		}
 		if !ok {
 			http.NotFound(w, r)
 			return

@@ -24,7 +24,11 @@
 // the range's start, so that a reader of one member fetches its span and at
 // most one block past it; a read of the bytes left out fetches the block
 // again. Opening asks for the first byte only (its reply carries the size
-// and validators). Stream reads sequentially without the cache, for a
+// and validators). OpenExpected opens an object on the identity a caller
+// remembers (the one its cached index was made for) without waiting for
+// that request: ranges announced meanwhile go out with it, conditional on
+// the expected identity, and reads hand back bytes only once the server
+// confirmed it. Stream reads sequentially without the cache, for a
 // one-pass index build.
 //
 // Every body is read through one resumable reader: a dropped connection or a

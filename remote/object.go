@@ -72,6 +72,11 @@ type Object struct {
 	cancel context.CancelFunc
 	sem    chan struct{} // bounds requests in flight
 
+	// Of OpenExpected: closed when the identity request has answered,
+	// with confirmErr set; nil for an Object opened otherwise.
+	confirmed  chan struct{}
+	confirmErr error
+
 	bs, last int64 // block size, index of the last block
 
 	mu     sync.Mutex
@@ -131,6 +136,115 @@ func Open(ctx context.Context, location string, opts Options) (*Object, error) {
 
 // OpenLocation is Open on a parsed location.
 func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, error) {
+	o, err := openObject(ctx, loc, opts)
+	if err != nil || o.file != nil {
+		return o, err
+	}
+	if o.id, o.ranged, err = o.stat(ctx); err != nil {
+		o.Close()
+		return nil, err
+	}
+	o.setLast()
+	return o, nil
+}
+
+// OpenExpected opens the location as the version of the object that a
+// previous Open saw: expected is its Identity, and must carry a strong
+// ETag. Over HTTP(S) it returns at once: the identity request goes out in
+// the background, so that ranges announced meanwhile (Hint) are fetched in
+// the same round trip instead of the one after it. Those requests are
+// conditional on expected, ReadAt, ReadRange and Stream wait for the
+// identity, and Confirm reports whether it matched; an Object whose
+// identity did not match fails every read with ErrChanged. Other schemes
+// read the identity first, as OpenLocation does, and fail with ErrChanged
+// if it differs.
+func OpenExpected(ctx context.Context, loc Location, opts Options, expected Identity) (*Object, error) {
+	if !strongETag(expected.ETag) || expected.Size < 0 {
+		return nil, fmt.Errorf("remote: %s: an expected identity needs a strong ETag and a size", loc)
+	}
+	expected.Name = loc.String()
+	if loc.Scheme != "http" && loc.Scheme != "https" {
+		o, err := OpenLocation(ctx, loc, opts)
+		if err != nil {
+			return nil, err
+		}
+		if err := o.matches(expected, o.id, o.Ranged()); err != nil {
+			o.Close()
+			return nil, err
+		}
+		return o, nil
+	}
+	o, err := openObject(ctx, loc, opts)
+	if err != nil {
+		return nil, err
+	}
+	o.id, o.ranged = expected, true
+	o.setLast()
+	o.confirmed = make(chan struct{})
+	go func() {
+		id, ranged, err := o.stat(o.ctx)
+		if err == nil {
+			err = o.matches(expected, id, ranged)
+		}
+		if err != nil {
+			o.mu.Lock()
+			if o.failed == nil {
+				o.failed = err
+			}
+			o.mu.Unlock()
+		}
+		o.confirmErr = err
+		close(o.confirmed)
+	}()
+	return o, nil
+}
+
+// matches checks the identity read against the one expected.
+func (o *Object) matches(expected, got Identity, ranged bool) error {
+	switch {
+	case got.ETag != expected.ETag:
+		return fmt.Errorf("%w: %s: ETag %s, expected %s", ErrChanged, expected.Name, got.ETag, expected.ETag)
+	case got.Size != expected.Size:
+		return fmt.Errorf("%w: %s: size %d, expected %d", ErrChanged, expected.Name, got.Size, expected.Size)
+	case !ranged:
+		return fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, expected.Name)
+	}
+	return nil
+}
+
+// Confirm waits for the identity of an Object opened by OpenExpected and
+// returns nil if it is the one expected: an error wrapping ErrChanged if
+// not, or the error of the identity request. It returns nil at once for
+// an Object opened otherwise.
+func (o *Object) Confirm(ctx context.Context) error {
+	if o.confirmed == nil {
+		return nil
+	}
+	select {
+	case <-o.confirmed:
+		return o.confirmErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// waitIdentity waits, before a read hands back bytes, for the identity of
+// an Object opened by OpenExpected.
+func (o *Object) waitIdentity() error {
+	if o.confirmed == nil {
+		return nil
+	}
+	select {
+	case <-o.confirmed:
+		return o.confirmErr
+	case <-o.ctx.Done():
+		return fmt.Errorf("remote: %s: closed", o.id.Name)
+	}
+}
+
+// openObject returns the Object of loc without reading its identity (a
+// local file is opened).
+func openObject(ctx context.Context, loc Location, opts Options) (*Object, error) {
 	o := &Object{opts: opts, loc: loc, stats: &counters{}}
 	if loc.Scheme == "file" {
 		return openFile(o)
@@ -152,28 +266,33 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 	o.bs = o.opts.blockSize()
 	o.sem = make(chan struct{}, o.opts.maxRequests())
 	o.blocks = make(map[int64]*block)
+	return o, nil
+}
 
+// stat reads the identity, retrying as every request does.
+func (o *Object) stat(ctx context.Context) (Identity, bool, error) {
 	r := retrier{opts: &o.opts}
 	for {
 		sctx, cancel := context.WithTimeout(ctx, o.opts.stallTimeout())
-		o.id, o.ranged, err = o.be.stat(sctx)
+		id, ranged, err := o.be.stat(sctx)
 		timedOut := sctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
 		cancel()
 		if err == nil {
-			break
+			return id, ranged, nil
 		}
 		if timedOut {
-			err = &retryableError{err: fmt.Errorf("%w: %s: no reply for %v", ErrStalled, loc, o.opts.stallTimeout())}
+			err = &retryableError{err: fmt.Errorf("%w: %s: no reply for %v", ErrStalled, o.loc, o.opts.stallTimeout())}
 		}
 		if err = r.wait(ctx, err); err != nil {
-			o.Close()
-			return nil, err
+			return Identity{}, false, err
 		}
 	}
+}
+
+func (o *Object) setLast() {
 	if o.id.Size > 0 {
 		o.last = (o.id.Size - 1) / o.bs
 	}
-	return o, nil
 }
 
 // ReadRange reads len(p) bytes at off, as ReadAt does, but with one request
@@ -183,6 +302,9 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 func (o *Object) ReadRange(p []byte, off int64) (int, error) {
 	if o.file != nil {
 		return o.file.ReadAt(p, off)
+	}
+	if err := o.waitIdentity(); err != nil {
+		return 0, err
 	}
 	end, err := o.readEnd(p, off)
 	if err != nil {
@@ -257,6 +379,9 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 	if o.file != nil {
 		return io.NopCloser(io.NewSectionReader(o.file, off, max(o.id.Size-off, 0)))
 	}
+	if err := o.waitIdentity(); err != nil {
+		return io.NopCloser(&errReader{err})
+	}
 	if o.ranged && off >= 0 && off < o.id.Size {
 		// Start with the cached block off lies in, if any.
 		// A block is complete, and its bytes no longer written, once it is
@@ -276,6 +401,11 @@ func (o *Object) Stream(ctx context.Context, off int64) io.ReadCloser {
 	}
 	return o.newBody(ctx, off, o.id.Size)
 }
+
+// errReader fails every Read with err.
+type errReader struct{ err error }
+
+func (r *errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // prefixed is a Stream that begins with cached bytes.
 type prefixed struct {
@@ -299,6 +429,10 @@ func (o *Object) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	defer o.release(blocks)
+	// The fetches are out; hand back bytes of the identity expected only.
+	if err := o.waitIdentity(); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, b := range blocks {
 		<-b.done

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -62,7 +63,19 @@ func checkPatterns(patterns []string) error {
 // writes nothing, as with tar -xO, unless followLinks (tarx cat of one
 // member): then it yields its target's contents.
 func writeMembers(ctx context.Context, o commonOptions, patterns []string, followLinks bool) error {
-	a, err := o.openArchive(ctx)
+	opts := o.openOptions()
+	opts.Prefetch = func(a *index.Archive) {
+		// The first member with contents: its bytes come with the
+		// archive's identity. The rest are announced as they are read.
+		a.Select(patterns, func(m *index.Member) error {
+			if !tarfmt.Regular(m.Header.Typeflag) || m.Header.Size == 0 {
+				return nil
+			}
+			a.HintRange(m.HeaderOffset, m.DataEnd)
+			return errPrefetched
+		})
+	}
+	a, err := o.openWith(ctx, opts, index.Open)
 	if err != nil {
 		return err
 	}
@@ -104,6 +117,9 @@ func writeMembers(ctx context.Context, o commonOptions, patterns []string, follo
 	}
 	return o.notFound(unmatched)
 }
+
+// errPrefetched ends the selection of writeMembers' Prefetch.
+var errPrefetched = errors.New("prefetched")
 
 // verifyFirst is the member size up to which contents are read and
 // checked whole before any byte is written, so that a member failing its

@@ -173,6 +173,9 @@ func runExtract(ctx context.Context, o extractOptions) error {
 	}
 	opts := o.openOptions()
 	opts.NoBuild = true
+	if len(o.patterns) == 0 && len(o.tar.exclude) == 0 {
+		opts.Prefetch = func(a *index.Archive) { extract.Prefetch(a, o.jobs) }
+	}
 	a, err := index.Open(ctx, o.archive, opts)
 	if errors.Is(err, index.ErrNoIndex) {
 		return extractCold(ctx, o)
