@@ -266,10 +266,10 @@ func FromIndex(ctx context.Context, a *index.Archive, opts Options) (Result, err
 }
 
 // Prefetch announces to a remote archive the ranges that FromIndex with
-// every member selected and jobs workers asks for first: the first run
-// of units of each worker, a run of unitRun checkpoint spans from the
+// every member selected and jobs workers asks for first: the runs its
+// queue holds at the start, each of unitRun checkpoint spans, from the
 // start of the tar stream on. It reads the checkpoints only and writes
-// nothing, so it fits index.Options.Prefetch: the first runs are fetched
+// nothing, so it fits index.Options.Prefetch: those runs are fetched
 // while the archive's identity is confirmed. A selection's first ranges
 // are known only by planning it, which creates files: with one, call
 // nothing.
@@ -279,8 +279,8 @@ func Prefetch(a *index.Archive, jobs int) {
 		return
 	}
 	end := a.Info().UncompressedSize
-	for w := range Workers(jobs) {
-		i := w * unitRun
+	for r := range Workers(jobs) * queueRuns {
+		i := r * unitRun
 		if i >= len(cps) {
 			break
 		}

@@ -98,7 +98,7 @@ ROWS = [
     ("curl-get", "`curl URL \\| tar -xzOf - MEMBER`"),
     ("ls-cold", "`tarx ls`, published index, cold cache"),
     ("extract", "`tarx extract` whole archive, index cached"),
-    ("local-extract", "`tarx extract` of the local file (same hyperfine call as the row above)"),
+    ("local-extract", "`tarx extract` of the local file (interleaved with the row above)"),
     ("curl-extract", "`curl URL \\| tar -xzf -`"),
     ("index", "`tarx index` (one streaming pass, no index yet)"),
     ("curl-gunzip", "`curl URL \\| gzip -dc` (the floor of one pass)"),
@@ -236,10 +236,13 @@ w("- The member is the regular file of at least 4 KiB whose data begins nearest 
   f"one block ({size(BLOCK)}, remote.Options.BlockSize): tarx fetches the span from its start, "
   "in whole blocks after that, and its request for the archive's identity asks for one byte.")
 w("- \"extract ÷ local\" divides the remote extraction's median by that of `tarx extract` of the "
-  "local file timed in the same hyperfine call, so both meet the same machine (the reference line "
-  "of each archive is a separate, earlier run).")
-w(f"- hyperfine medians: {env['RUNS']} runs (1 warm-up) of the member and ls commands, {env['RUNS_SLOW']} "
-  f"of the whole-archive commands on go.tar.gz and {env['RUNS_BIG']} (no warm-up) on big.tar.gz. "
+  "local file run interleaved with it (one warm-up round, then one run of each in turn, the order "
+  "alternating), so that both meet the same machine: hyperfine would time all runs of one, then "
+  "all of the other, and this machine's noise comes in bursts (the reference line of each archive "
+  "is a separate, earlier run).")
+w(f"- Medians: {env['ROUNDS']} interleaved rounds of the extractions of go.tar.gz ({env['RUNS_BIG']} of "
+  f"big.tar.gz); hyperfine, {env['RUNS']} runs (1 warm-up) of the member and ls commands, {env['RUNS_SLOW']} "
+  f"of the other whole-archive commands on go.tar.gz and {env['RUNS_BIG']} (no warm-up) on big.tar.gz. "
   "Extraction targets and archives are on a tmpfs; each extraction starts from an empty directory. "
   "After the runs the script checks with `diff -r` that tarx extracted over HTTP the same tree as "
   "`tar -xzf` of the local file.")

@@ -25,6 +25,7 @@
 #   BENCH_REMOTE_RUNS=5        timed runs of the quick commands (a member, ls)
 #   BENCH_REMOTE_RUNS_SLOW=3   timed runs of whole-archive commands on go.tar.gz
 #   BENCH_REMOTE_RUNS_BIG=2    timed runs of whole-archive commands on big.tar.gz
+#   BENCH_REMOTE_ROUNDS=10     interleaved rounds of extraction, remote and local, on go.tar.gz
 #   BENCH_REMOTE_RTTS="0ms 20ms"
 #   BENCH_REMOTE_SERVERS="nginx go"   go.tar.gz; big.tar.gz gets the first only
 #   BENCH_REMOTE_BIG_COPIES=15
@@ -36,6 +37,7 @@ repo=$PWD
 RUNS=${BENCH_REMOTE_RUNS:-5}
 RUNS_SLOW=${BENCH_REMOTE_RUNS_SLOW:-3}
 RUNS_BIG=${BENCH_REMOTE_RUNS_BIG:-2}
+ROUNDS=${BENCH_REMOTE_ROUNDS:-10}
 RTTS=${BENCH_REMOTE_RTTS:-0ms 20ms}
 SERVERS=${BENCH_REMOTE_SERVERS:-nginx go}
 COPIES=${BENCH_REMOTE_BIG_COPIES:-15}
@@ -207,20 +209,28 @@ run() {
 	bash -c "$cmd" 2>"$res/$key.stderr" >/dev/null || die "$key failed: $(cat "$res/$key.stderr")"
 	served_json "$stats" >"$res/$key.served.json"
 }
-# pair KEY RUNS PREPARE LOCAL_CMD CMD STATS_URL: as run, with the same command
-# on the local file timed in the same hyperfine call (KEY.local-extract), so
-# that the two meet the same machine.
+# pair KEY ROUNDS PREPARE LOCAL_CMD CMD STATS_URL: as run, with the same command
+# on the local file (KEY.local-extract), the two interleaved: one warm-up round,
+# then ROUNDS rounds of one run each, in turn (the order alternating), so that
+# the bursts of this machine's noise fall on both alike.
 pair() {
-	local key=$1 runs=$2 prep=$3 lcmd=$4 cmd=$5 stats=$6
-	log "$key (with the local file)"
-	hyperfine -N --style none --runs "$runs" --warmup 1 --prepare "$prep" \
-		--export-json "$res/$key.pair.json" -n "$key.local" "$lcmd" -n "$key" "$cmd" >/dev/null
-	python3 - "$res" "$key" <<'PY'
-import json, sys
-res, key = sys.argv[1:]
-j = json.load(open(f"{res}/{key}.pair.json"))
-for r, name in zip(j["results"], ("local-extract", "extract")):
-    json.dump({"results": [r]}, open(f"{res}/{key.rsplit('.extract', 1)[0]}.{name}.json", "w"))
+	local key=$1 rounds=$2 prep=$3 lcmd=$4 cmd=$5 stats=$6
+	log "$key (interleaved with the local file, $rounds rounds)"
+	python3 - "$res" "$key" "$rounds" "$prep" "$lcmd" "$cmd" <<'PY'
+import json, subprocess, sys, time
+res, key, rounds, prep, lcmd, cmd = sys.argv[1:]
+times = {"local-extract": [], "extract": []}
+cmds = [("local-extract", lcmd), ("extract", cmd)]
+for r in range(int(rounds) + 1):
+    for name, c in cmds if r % 2 == 0 else cmds[::-1]:
+        subprocess.run(prep, shell=True, check=True)
+        t = time.perf_counter()
+        subprocess.run(c, shell=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if r > 0:  # round 0 warms up
+            times[name].append(time.perf_counter() - t)
+base = key.rsplit(".extract", 1)[0]
+for name, t in times.items():
+    json.dump({"results": [{"command": name, "times": t}]}, open(f"{res}/{base}.{name}.json", "w"))
 PY
 	bash -c "$prep"
 	served_reset "$stats"
@@ -232,7 +242,7 @@ clean="rm -rf $out && mkdir $out"
 for a in "${archives[@]}"; do
 	A=$www/$a.tar.gz
 	M=$(sed -n 1p "$work/$a.member")
-	if [ "$a" = big ]; then slow=$RUNS_BIG; else slow=$RUNS_SLOW; fi
+	if [ "$a" = big ]; then slow=$RUNS_BIG rounds=$RUNS_BIG; else slow=$RUNS_SLOW rounds=$ROUNDS; fi
 	servers=$SERVERS
 	if [ "$a" = big ]; then
 		servers=(${SERVERS})
@@ -253,7 +263,7 @@ for a in "${archives[@]}"; do
 			run "$k.get" "$RUNS" "" "$tarx --stats get -O $u $qM" "$U"
 			run "$k.cat" "$RUNS" "" "$tarx --stats cat $u $qM" "$U"
 			run "$k.curl-get" "$slow" "" "curl -sf $u | tar -xzOf - $qM >/dev/null" "$U"
-			pair "$k.extract" "$slow" "$clean" "$tarx extract $A -C $out" "$tarx --stats extract $u -C $out" "$U"
+			pair "$k.extract" "$rounds" "$clean" "$tarx extract $A -C $out" "$tarx --stats extract $u -C $out" "$U"
 			run "$k.curl-extract" "$slow" "$clean" "curl -sf $u | tar -xzf - -C $out" "$U"
 			run "$k.index" "$slow" "rm -f $out/i.tarx" "$tarx --stats index --force --index $out/i.tarx $u" "$U"
 			run "$k.curl-gunzip" "$slow" "" "curl -sf $u | gzip -dc >/dev/null" "$U"
@@ -271,7 +281,7 @@ rm -rf "$work/ref" "${out:?}"/*
 
 # ---------------------------------------------------------------- report
 t_end=$(date +%s)
-export MD RES=$res WORK=$work RTTS SERVERS RUNS RUNS_SLOW RUNS_BIG COPIES
+export MD RES=$res WORK=$work RTTS SERVERS RUNS RUNS_SLOW RUNS_BIG ROUNDS COPIES
 export TARX_VERSION="$("$tarx" --version 2>&1 | head -1)" NGINX_VERSION="${nginx_version:-}"
 export CURL_VERSION="$(curl --version | head -1 | cut -d' ' -f1-2)" TAR_VERSION="$(tar --version | head -1)"
 export LOAD="$(cut -d' ' -f1-3 /proc/loadavg)" ELAPSED=$((t_end - t_start)) COMPRESS_BIG="$compress_big"

@@ -211,3 +211,51 @@ func uniqueMember(entries []testarchive.Entry) (string, []byte) {
 	}
 	return name, data
 }
+
+// TestRemote_RememberedNginx runs the commands over nginx (strong ETags)
+// the way a user does: the first ls builds and caches the index and
+// remembers the archive's identity; get and extract then send their
+// first ranges with the identity request (two requests for get: the
+// identity and the member's span) and write what GNU tar writes; after
+// the archive is replaced, get reads the new one, through a new index.
+func TestRemote_RememberedNginx(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	www, base := testserver.Nginx(t)
+	p, entries := smallArchive(t)
+	gz, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(www, "r.tar.gz")
+	if err := os.WriteFile(path, gz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	url := base + "/r.tar.gz"
+
+	checkListed(t, mustRun(t, "ls", url), entries)
+	if memos, _ := filepath.Glob(filepath.Join(cache, "tarx", "r-*.last")); len(memos) != 1 {
+		t.Fatalf("memos %v, want one", memos)
+	}
+	name, want := uniqueMember(entries)
+	if m := getWithStats(t, url, name, want); m[3] != "2" || m[5] != "0" {
+		t.Errorf("get with a remembered identity: %q, want 2 archive requests and no index request", m[0])
+	}
+	dir := t.TempDir()
+	mustRun(t, "extract", url, "-C", dir)
+	testarchive.CompareTrees(t, gz, referenceTree(t, p), dir)
+
+	entries2 := testarchive.Mixed(testarchive.MixedOptions{Seed: 5, SmallFiles: 10})
+	gz2 := testarchive.Gzip(t, testarchive.Tar(t, entries2, tar.FormatPAX), testarchive.GoLevel6)
+	if err := os.WriteFile(path+".new", gz2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	name2, want2 := uniqueMember(entries2)
+	getWithStats(t, url, name2, want2)
+	if idx, _ := filepath.Glob(filepath.Join(cache, "tarx", "r-*.tarx")); len(idx) != 2 {
+		t.Errorf("cached indexes %v, want the old and the new", idx)
+	}
+}
