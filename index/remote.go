@@ -121,7 +121,7 @@ func remember(ctx context.Context, loc remote.Location, ipath string, id remote.
 	if err != nil || filepath.Dir(p) != filepath.Dir(ipath) {
 		return
 	}
-	if id.ETag == "" || strings.HasPrefix(id.ETag, "W/") || id.Size < 0 {
+	if !id.StrongETag() || id.Size < 0 {
 		os.Remove(p) // nothing If-Match could hold to
 		return
 	}

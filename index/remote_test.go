@@ -4,12 +4,14 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -360,6 +362,14 @@ func TestPruneCache(t *testing.T) {
 	}
 	other := filepath.Join(dir, "abc"+Suffix) // an index of a local archive
 	os.WriteFile(other, make([]byte, 5000), 0o644)
+	memos := map[string]string{"a": "0", "b": "3", "c": "../0", "d": ""} // memo -> the index it names
+	for m, idx := range memos {
+		b, _ := json.Marshal(memo{Index: remoteCachePrefix + idx + Suffix, ETag: `"x"`, Size: 1})
+		if idx == "" {
+			b = []byte("{not json")
+		}
+		os.WriteFile(filepath.Join(dir, remoteCachePrefix+m+memoSuffix), b, 0o644)
+	}
 	pruneCache(dir, 2500, keep)
 	var left []string
 	for _, p := range []string{"0", "1", "2", "3", "4"} {
@@ -372,6 +382,15 @@ func TestPruneCache(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("pruned an index that is not a cached remote one")
+	}
+	var kept []string
+	for m := range memos {
+		if _, err := os.Stat(filepath.Join(dir, remoteCachePrefix+m+memoSuffix)); err == nil {
+			kept = append(kept, m)
+		}
+	}
+	if slices.Sort(kept); strings.Join(kept, ",") != "a" {
+		t.Errorf("memos left %v, want only the one whose index is left", kept)
 	}
 }
 

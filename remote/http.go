@@ -187,16 +187,16 @@ func (h *httpBackend) get(ctx context.Context, r getRequest) (io.ReadCloser, err
 // setConditions makes a request conditional on the identity: If-Match on a
 // strong ETag (a weak one never matches), else If-Unmodified-Since.
 func setConditions(h http.Header, id *Identity) {
-	if strongETag(id.ETag) {
+	if id.StrongETag() {
 		h.Set("If-Match", id.ETag)
 	} else if !id.LastModified.IsZero() {
 		h.Set("If-Unmodified-Since", id.LastModified.UTC().Format(http.TimeFormat))
 	}
 }
 
-// strongETag reports whether etag is a strong entity tag: one that If-Match
-// can match.
-func strongETag(etag string) bool { return etag != "" && !strings.HasPrefix(etag, "W/") }
+// StrongETag reports whether the identity has a strong entity tag: one
+// that If-Match can hold a request to (a weak one never matches).
+func (id Identity) StrongETag() bool { return id.ETag != "" && !strings.HasPrefix(id.ETag, "W/") }
 
 // checkValidators fails with ErrChanged if a response's ETag or
 // Last-Modified differ from the identity's: a server may ignore the

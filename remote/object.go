@@ -159,7 +159,7 @@ func OpenLocation(ctx context.Context, loc Location, opts Options) (*Object, err
 // read the identity first, as OpenLocation does, and fail with ErrChanged
 // if it differs.
 func OpenExpected(ctx context.Context, loc Location, opts Options, expected Identity) (*Object, error) {
-	if !strongETag(expected.ETag) || expected.Size < 0 {
+	if !expected.StrongETag() || expected.Size < 0 {
 		return nil, fmt.Errorf("remote: %s: an expected identity needs a strong ETag and a size", loc)
 	}
 	expected.Name = loc.String()
