@@ -164,3 +164,35 @@ func TestOpenRemote_BadMemo(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenRemote_RememberedTouched: an object whose Last-Modified moved
+// but whose ETag did not (re-uploaded with the same bytes) fails the
+// remembered identity, is matched by its ETag to the same cached index,
+// and its memo takes the new time.
+func TestOpenRemote_RememberedTouched(t *testing.T) {
+	var warn []string
+	opts := remoteOptions(t, &warn)
+	gz, entries := remoteArchiveBytes(t, 14)
+	f := newFiles(t)
+	url := f.put("a.tar.gz", gz)
+	a := mustOpen(t, url, opts)
+	want := a.Info()
+	a.Close()
+	before, _ := memoOf(t, url)
+
+	f.mu.Lock()
+	o := f.objs["/a.tar.gz"]
+	o.mod = o.mod.Add(time.Hour)
+	f.objs["/a.tar.gz"] = o
+	f.mu.Unlock()
+	a = mustOpen(t, url, opts)
+	if a.Info().IndexPath != want.IndexPath || !a.Info().Built.Equal(want.Built) {
+		t.Errorf("opened %s built %v, want the cached %s", a.Info().IndexPath, a.Info().Built, want.IndexPath)
+	}
+	checkMembersEvery(t, a, entries, 4)
+	a.Close()
+	after, _ := memoOf(t, url)
+	if after.ETag != before.ETag || !after.LastModified.Equal(before.LastModified.Add(time.Hour)) {
+		t.Errorf("memo %+v after the touch, was %+v", after, before)
+	}
+}

@@ -94,10 +94,11 @@ func TestOpenExpected_Overlaps(t *testing.T) {
 func TestOpenExpected_Replaced(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
-		other []byte
+		other []byte // nil: the same bytes and ETag, a later Last-Modified
 	}{
 		{"same size", randomBytes(200_000, 32)},
 		{"other size", randomBytes(150_000, 33)},
+		{"touched", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data := randomBytes(200_000, 31)
@@ -107,7 +108,13 @@ func TestOpenExpected_Replaced(t *testing.T) {
 			first := mustOpen(t, s.url(), opts)
 			id := first.Identity()
 			first.Close()
-			s.obj.replace(tt.other)
+			if tt.other != nil {
+				s.obj.replace(tt.other)
+			} else {
+				s.obj.mu.Lock()
+				s.obj.modTime = s.obj.modTime.Add(time.Hour)
+				s.obj.mu.Unlock()
+			}
 			loc, _ := ParseLocation(s.url())
 			o, err := OpenExpected(t.Context(), loc, opts, id)
 			if err != nil {

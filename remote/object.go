@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -206,6 +207,10 @@ func (o *Object) matches(expected, got Identity, ranged bool) error {
 		return fmt.Errorf("%w: %s: ETag %s, expected %s", ErrChanged, expected.Name, got.ETag, expected.ETag)
 	case got.Size != expected.Size:
 		return fmt.Errorf("%w: %s: size %d, expected %d", ErrChanged, expected.Name, got.Size, expected.Size)
+	case !got.LastModified.IsZero() && !expected.LastModified.IsZero() && !got.LastModified.Equal(expected.LastModified):
+		// Every response would fail checkValidators.
+		return fmt.Errorf("%w: %s: Last-Modified %s, expected %s", ErrChanged, expected.Name,
+			got.LastModified.UTC().Format(http.TimeFormat), expected.LastModified.UTC().Format(http.TimeFormat))
 	case !ranged:
 		return fmt.Errorf("%w: %s (random reads need range requests)", ErrNoRange, expected.Name)
 	}
