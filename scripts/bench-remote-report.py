@@ -240,7 +240,7 @@ w("- \"extract ÷ local\" divides the remote extraction's median by that of `tar
   "alternating), so that both meet the same machine: hyperfine would time all runs of one, then "
   "all of the other, and this machine's noise comes in bursts (the reference line of each archive "
   "is a separate, earlier run).")
-w(f"- Medians: {env['ROUNDS']} interleaved rounds of the extractions of go.tar.gz ({env['RUNS_BIG']} of "
+w(f"- Medians: {env['ROUNDS']} interleaved rounds of the extractions of go.tar.gz ({env['ROUNDS_BIG']} of "
   f"big.tar.gz); hyperfine, {env['RUNS']} runs (1 warm-up) of the member and ls commands, {env['RUNS_SLOW']} "
   f"of the other whole-archive commands on go.tar.gz and {env['RUNS_BIG']} (no warm-up) on big.tar.gz. "
   "Extraction targets and archives are on a tmpfs; each extraction starts from an empty directory. "

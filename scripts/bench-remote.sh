@@ -26,6 +26,7 @@
 #   BENCH_REMOTE_RUNS_SLOW=3   timed runs of whole-archive commands on go.tar.gz
 #   BENCH_REMOTE_RUNS_BIG=2    timed runs of whole-archive commands on big.tar.gz
 #   BENCH_REMOTE_ROUNDS=10     interleaved rounds of extraction, remote and local, on go.tar.gz
+#   BENCH_REMOTE_ROUNDS_BIG=4  the same on big.tar.gz
 #   BENCH_REMOTE_RTTS="0ms 20ms"
 #   BENCH_REMOTE_SERVERS="nginx go"   go.tar.gz; big.tar.gz gets the first only
 #   BENCH_REMOTE_BIG_COPIES=15
@@ -38,6 +39,7 @@ RUNS=${BENCH_REMOTE_RUNS:-5}
 RUNS_SLOW=${BENCH_REMOTE_RUNS_SLOW:-3}
 RUNS_BIG=${BENCH_REMOTE_RUNS_BIG:-2}
 ROUNDS=${BENCH_REMOTE_ROUNDS:-10}
+ROUNDS_BIG=${BENCH_REMOTE_ROUNDS_BIG:-4}
 RTTS=${BENCH_REMOTE_RTTS:-0ms 20ms}
 SERVERS=${BENCH_REMOTE_SERVERS:-nginx go}
 COPIES=${BENCH_REMOTE_BIG_COPIES:-15}
@@ -242,7 +244,7 @@ clean="rm -rf $out && mkdir $out"
 for a in "${archives[@]}"; do
 	A=$www/$a.tar.gz
 	M=$(sed -n 1p "$work/$a.member")
-	if [ "$a" = big ]; then slow=$RUNS_BIG rounds=$RUNS_BIG; else slow=$RUNS_SLOW rounds=$ROUNDS; fi
+	if [ "$a" = big ]; then slow=$RUNS_BIG rounds=$ROUNDS_BIG; else slow=$RUNS_SLOW rounds=$ROUNDS; fi
 	servers=$SERVERS
 	if [ "$a" = big ]; then
 		servers=(${SERVERS})
@@ -281,7 +283,7 @@ rm -rf "$work/ref" "${out:?}"/*
 
 # ---------------------------------------------------------------- report
 t_end=$(date +%s)
-export MD RES=$res WORK=$work RTTS SERVERS RUNS RUNS_SLOW RUNS_BIG ROUNDS COPIES
+export MD RES=$res WORK=$work RTTS SERVERS RUNS RUNS_SLOW RUNS_BIG ROUNDS ROUNDS_BIG COPIES
 export TARX_VERSION="$("$tarx" --version 2>&1 | head -1)" NGINX_VERSION="${nginx_version:-}"
 export CURL_VERSION="$(curl --version | head -1 | cut -d' ' -f1-2)" TAR_VERSION="$(tar --version | head -1)"
 export LOAD="$(cut -d' ' -f1-3 /proc/loadavg)" ELAPSED=$((t_end - t_start)) COMPRESS_BIG="$compress_big"
