@@ -169,7 +169,7 @@ func OpenExpected(ctx context.Context, loc Location, opts Options, expected Iden
 		if err != nil {
 			return nil, err
 		}
-		if err := o.matches(expected, o.id, o.Ranged()); err != nil {
+		if err := matchExpected(expected, o.id, o.Ranged()); err != nil {
 			o.Close()
 			return nil, err
 		}
@@ -185,7 +185,7 @@ func OpenExpected(ctx context.Context, loc Location, opts Options, expected Iden
 	go func() {
 		id, ranged, err := o.stat(o.ctx)
 		if err == nil {
-			err = o.matches(expected, id, ranged)
+			err = matchExpected(expected, id, ranged)
 		}
 		if err != nil {
 			o.mu.Lock()
@@ -200,8 +200,8 @@ func OpenExpected(ctx context.Context, loc Location, opts Options, expected Iden
 	return o, nil
 }
 
-// matches checks the identity read against the one expected.
-func (o *Object) matches(expected, got Identity, ranged bool) error {
+// matchExpected checks the identity read against the one expected.
+func matchExpected(expected, got Identity, ranged bool) error {
 	switch {
 	case got.ETag != expected.ETag:
 		return fmt.Errorf("%w: %s: ETag %s, expected %s", ErrChanged, expected.Name, got.ETag, expected.ETag)
@@ -294,6 +294,7 @@ func (o *Object) stat(ctx context.Context) (Identity, bool, error) {
 	}
 }
 
+// setLast sets the index of the last block from the identity's size.
 func (o *Object) setLast() {
 	if o.id.Size > 0 {
 		o.last = (o.id.Size - 1) / o.bs
