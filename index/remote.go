@@ -480,8 +480,9 @@ func remoteCachePath(id remote.Identity) (string, error) {
 }
 
 // pruneCache removes the least recently used cached indexes of remote
-// archives until the rest fit in limit bytes, keeping keep; and temporary
-// downloads left for more than an hour.
+// archives until the rest fit in limit bytes, keeping keep; the memos of
+// indexes no longer there; and temporary downloads and memo writes left
+// for more than an hour.
 func pruneCache(dir string, limit int64, keep string) {
 	entries, _ := os.ReadDir(dir)
 	type file struct {
@@ -498,7 +499,9 @@ func pruneCache(dir string, limit int64, keep string) {
 		}
 		p := filepath.Join(dir, e.Name())
 		switch {
-		case strings.HasPrefix(e.Name(), "download-") && strings.HasSuffix(e.Name(), ".tmp"):
+		case strings.HasPrefix(e.Name(), "download-") && strings.HasSuffix(e.Name(), ".tmp"),
+			strings.HasPrefix(e.Name(), remoteCachePrefix) && strings.Contains(e.Name(), memoSuffix+".tmp-"):
+			// A download or a memo's write that a killed process left.
 			if time.Since(info.ModTime()) > time.Hour {
 				os.Remove(p)
 			}

@@ -370,7 +370,23 @@ func TestPruneCache(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, remoteCachePrefix+m+memoSuffix), b, 0o644)
 	}
+	leftovers := map[string]time.Duration{ // a killed process's temporary files, and their age
+		"download-1.tmp": 2 * time.Hour, "download-2.tmp": time.Minute,
+		remoteCachePrefix + "a" + memoSuffix + ".tmp-3": 2 * time.Hour,
+		remoteCachePrefix + "b" + memoSuffix + ".tmp-4": time.Minute,
+	}
+	for name, age := range leftovers {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, nil, 0o644)
+		os.Chtimes(p, now.Add(-age), now.Add(-age))
+	}
 	pruneCache(dir, 2500, keep)
+	for name, age := range leftovers {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if gone := err != nil; gone != (age > time.Hour) {
+			t.Errorf("%s, %v old: removed %v", name, age, gone)
+		}
+	}
 	var left []string
 	for _, p := range []string{"0", "1", "2", "3", "4"} {
 		if _, err := os.Stat(filepath.Join(dir, remoteCachePrefix+p+Suffix)); err == nil {
