@@ -227,8 +227,9 @@ w("- Bytes and requests are what the server sent for one more run of each comman
   "gives them (`$body_bytes_sent` per request); `tarx --stats` splits them into archive and index bytes.")
 w("- \"Cold cache\": `$XDG_CACHE_HOME` is emptied before each run, so tarx reads the archive's "
   "identity (size, ETag, first and last 64 KiB), fetches the published index and caches it. "
-  "\"Index cached\": the cache holds it, so tarx sends one conditional request for the identity "
-  "and then the ranges it needs.")
+  "\"Index cached\": the cache holds it and remembers the archive's identity, so tarx sends the "
+  "identity request and the first ranges it needs together, conditional on that identity, and "
+  "uses no byte before the server confirmed it.")
 w("- The member is the regular file of at least 4 KiB whose data begins nearest three quarters into "
   "the tar stream. GNU tar reads the whole stream even after it found it. The bound on its bytes is "
   "its compressed span by the index (`index.Archive.Span`: from the checkpoint before its header to "
