@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tarx-dev/tarx/internal/testarchive"
 	"github.com/tarx-dev/tarx/remote"
 )
 
@@ -138,27 +139,15 @@ func TestOpenRemote_BadMemo(t *testing.T) {
 		{"not JSON", func(memo) []byte { return []byte("\x00garbage{") }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var warn []string
-			opts := remoteOptions(t, &warn)
-			gz, entries := remoteArchiveBytes(t, 13)
-			f := newFiles(t)
-			url := f.put("a.tar.gz", gz)
-			a := mustOpen(t, url, opts)
-			want := a.Info()
-			a.Close()
-			m, _ := memoOf(t, url)
-			loc, _ := remote.ParseLocation(url)
+			c := newCachedRemote(t, 13)
+			m, _ := memoOf(t, c.url)
+			loc, _ := remote.ParseLocation(c.url)
 			p, _ := memoPath(loc)
 			if err := os.WriteFile(p, tt.memo(m), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			a = mustOpen(t, url, opts)
-			if a.Info().IndexPath != want.IndexPath || !a.Info().Built.Equal(want.Built) {
-				t.Errorf("opened %s built %v, want the cached %s", a.Info().IndexPath, a.Info().Built, want.IndexPath)
-			}
-			checkMembersEvery(t, a, entries, 4)
-			a.Close()
-			if got, ok := memoOf(t, url); !ok || got != m {
+			c.reopen(t)
+			if got, ok := memoOf(t, c.url); !ok || got != m {
 				t.Errorf("memo %+v, want it rewritten as %+v", got, m)
 			}
 		})
@@ -170,29 +159,50 @@ func TestOpenRemote_BadMemo(t *testing.T) {
 // remembered identity, is matched by its ETag to the same cached index,
 // and its memo takes the new time.
 func TestOpenRemote_RememberedTouched(t *testing.T) {
-	var warn []string
-	opts := remoteOptions(t, &warn)
-	gz, entries := remoteArchiveBytes(t, 14)
-	f := newFiles(t)
-	url := f.put("a.tar.gz", gz)
-	a := mustOpen(t, url, opts)
-	want := a.Info()
-	a.Close()
-	before, _ := memoOf(t, url)
-
-	f.mu.Lock()
-	o := f.objs["/a.tar.gz"]
+	c := newCachedRemote(t, 14)
+	before, _ := memoOf(t, c.url)
+	c.f.mu.Lock()
+	o := c.f.objs["/a.tar.gz"]
 	o.mod = o.mod.Add(time.Hour)
-	f.objs["/a.tar.gz"] = o
-	f.mu.Unlock()
-	a = mustOpen(t, url, opts)
-	if a.Info().IndexPath != want.IndexPath || !a.Info().Built.Equal(want.Built) {
-		t.Errorf("opened %s built %v, want the cached %s", a.Info().IndexPath, a.Info().Built, want.IndexPath)
-	}
-	checkMembersEvery(t, a, entries, 4)
-	a.Close()
-	after, _ := memoOf(t, url)
+	c.f.objs["/a.tar.gz"] = o
+	c.f.mu.Unlock()
+	c.reopen(t)
+	after, _ := memoOf(t, c.url)
 	if after.ETag != before.ETag || !after.LastModified.Equal(before.LastModified.Add(time.Hour)) {
 		t.Errorf("memo %+v after the touch, was %+v", after, before)
 	}
+}
+
+// cachedRemote is a served archive whose index Open built and cached.
+type cachedRemote struct {
+	f       *files
+	url     string
+	opts    Options
+	entries []testarchive.Entry
+	info    Info // of the first Open
+}
+
+func newCachedRemote(t *testing.T, seed uint64) *cachedRemote {
+	t.Helper()
+	var warn []string
+	c := &cachedRemote{opts: remoteOptions(t, &warn), f: newFiles(t)}
+	var gz []byte
+	gz, c.entries = remoteArchiveBytes(t, seed)
+	c.url = c.f.put("a.tar.gz", gz)
+	a := mustOpen(t, c.url, c.opts)
+	c.info = a.Info()
+	a.Close()
+	return c
+}
+
+// reopen opens the archive again and checks that it was opened with the
+// index cached the first time, and reads its members.
+func (c *cachedRemote) reopen(t *testing.T) {
+	t.Helper()
+	a := mustOpen(t, c.url, c.opts)
+	defer a.Close()
+	if a.Info().IndexPath != c.info.IndexPath || !a.Info().Built.Equal(c.info.Built) {
+		t.Errorf("opened %s built %v, want the cached %s", a.Info().IndexPath, a.Info().Built, c.info.IndexPath)
+	}
+	checkMembersEvery(t, a, c.entries, 4)
 }
