@@ -216,7 +216,8 @@ w("## Method")
 w("")
 w("- Servers on loopback: Debian's nginx (static files: Range, If-Range, ETag), reached directly "
   "at 0 ms RTT and otherwise behind `scripts/benchserve -tcp-upstream`, which forwards TCP with the delay "
-  "(requests held for the RTT, responses spliced back: next to no CPU of its own on the same two cores), "
+  "(requests held for the RTT, responses spliced back; the extra loopback hop still costs about 1 ms of "
+  "CPU per MB on the same two cores, which a real network would not take from the client), "
   "and `scripts/benchserve` serving the files itself with Go's "
   "`http.ServeContent` (sendfile, and an nginx-style ETag). benchserve adds the RTT: one per new connection "
   "(its first read waits, as a TCP handshake would) and one per request before it is answered. "
