@@ -371,6 +371,13 @@ func (ps *parallel) read(b []byte) (int, error) {
 	return n, nil
 }
 
+// pop drops the first pending job. Its slot is cleared: the job's
+// channel holds its piece, whose buffers are reused or let go.
+func (ps *parallel) pop() {
+	ps.pending[0] = job{}
+	ps.pending = ps.pending[1:]
+}
+
 // advance resolves the next piece, or decodes sequentially up to it.
 func (ps *parallel) advance() {
 	ps.pace.sample(len(ps.pending) == 0)
@@ -381,10 +388,10 @@ func (ps *parallel) advance() {
 		p := ps.pending[0].wait()
 		switch {
 		case p == nil:
-			ps.pending = ps.pending[1:]
+			ps.pop()
 			return
 		case ps.matches(p):
-			ps.pending = ps.pending[1:]
+			ps.pop()
 			if out, ok := ps.resolve(p); ok {
 				switch {
 				case p.cut:
@@ -405,7 +412,7 @@ func (ps *parallel) advance() {
 			ps.reject()
 			return
 		case p.start.bit <= ps.p.bit:
-			ps.pending = ps.pending[1:]
+			ps.pop()
 			ps.bufs.put(p.plain)
 			ps.reject()
 			return

@@ -277,3 +277,22 @@ func FuzzParallelScan(f *testing.F) {
 		compareCheckpoints(t, cps, want)
 	})
 }
+
+// TestPopClearsSlot checks that a job taken off the queue leaves no
+// reference in the queue's array: its channel holds the piece, whose
+// buffers (tens of MiB) would otherwise stay live until the array is
+// reallocated.
+func TestPopClearsSlot(t *testing.T) {
+	var ps parallel
+	done := make(chan *piece, 1)
+	done <- &piece{plain: make([]byte, 1<<20)}
+	ps.pending = append(ps.pending, job{chunk: 1, done: done}, job{chunk: 2})
+	all := ps.pending
+	ps.pop()
+	if all[0].done != nil {
+		t.Fatal("the popped job is still in the queue's array")
+	}
+	if len(ps.pending) != 1 || ps.pending[0].chunk != 2 {
+		t.Fatalf("queue after pop: %+v", ps.pending)
+	}
+}
