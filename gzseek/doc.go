@@ -63,7 +63,11 @@
 // workers back off for a growing number of chunks. Speculation costs more
 // CPU than decoding in order, so it is paced (pace.go): while the resolver
 // decodes in order and the process already keeps every core busy (the
-// index of a million small members on two cores), no worker starts.
+// index of a million small members on two cores), no worker starts; nor
+// while the caller spends more than a fifth of its time between Reads
+// (file writes slower than the inflating), nor in the first 50 ms of
+// Reads, which tell which of the two it is. Held back for long, the scan
+// lets its pieces' buffers go.
 // Memory: the chunks in flight, a piece of output (at most eight chunk
 // sizes) and of marked symbols per worker and per piece waiting, and
 // pooled buffers, sized in powers of two so that they are reused.

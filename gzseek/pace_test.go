@@ -52,3 +52,44 @@ func TestPaceSample(t *testing.T) {
 		t.Fatalf("an idle stretch of 30 ms spinning timed as %v wall, %v busy", pc.wall, pc.busy)
 	}
 }
+
+func TestPaceHold(t *testing.T) {
+	ms := time.Millisecond
+	for _, c := range []struct {
+		name        string
+		pc          pace
+		readerBound bool
+		hold        bool
+	}{
+		{"not timed yet", pace{cores: 2, inside: 30 * ms, outside: 0}, false, true},
+		{"decoding is the limit", pace{cores: 2, inside: 900 * ms, outside: 100 * ms}, false, false},
+		{"reader waits on its consumer", pace{cores: 2, inside: 600 * ms, outside: 400 * ms}, true, true},
+		{"short, but the reader waits", pace{cores: 2, inside: 10 * ms, outside: 15 * ms}, true, true},
+		{"cores saturated", pace{cores: 2, inside: time.Second, busy: 1900 * ms, wall: time.Second}, false, true},
+	} {
+		if got := c.pc.readerBound(); got != c.readerBound {
+			t.Errorf("%s: readerBound %v, want %v", c.name, got, c.readerBound)
+		}
+		if got := c.pc.hold(); got != c.hold {
+			t.Errorf("%s: hold %v, want %v", c.name, got, c.hold)
+		}
+	}
+}
+
+// TestPaceEnterLeave checks that the time between Reads counts as
+// outside and the time in them as inside.
+func TestPaceEnterLeave(t *testing.T) {
+	pc := newPace()
+	pc.enter()
+	time.Sleep(20 * time.Millisecond)
+	pc.leave()
+	time.Sleep(40 * time.Millisecond)
+	pc.enter()
+	pc.leave()
+	if pc.inside < 15*time.Millisecond || pc.outside < 35*time.Millisecond {
+		t.Fatalf("20 ms in a Read and 40 ms between timed as %v inside, %v outside", pc.inside, pc.outside)
+	}
+	if !pc.readerBound() {
+		t.Fatalf("a reader outside Read two thirds of the time is not reader-bound")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/tarx-dev/tarx/internal/crc"
 	"github.com/tarx-dev/tarx/internal/inflate"
@@ -105,6 +106,9 @@ type parallel struct {
 	// speculates regardless (tests).
 	pace    pace
 	unpaced bool
+	// heldSince is when the pace began to hold speculation back (zero
+	// while it speculates).
+	heldSince time.Time
 
 	maxMarked            int // see defaultMaxMarked
 	speculated, rejected int
@@ -227,9 +231,20 @@ func (ps *parallel) release() {
 // fill queues chunks for the workers: one more than there are workers, so
 // that they keep decoding while the reader works through a resolved piece.
 func (ps *parallel) fill() {
-	if !ps.unpaced && ps.pace.saturated() {
+	if !ps.unpaced && ps.pace.hold() {
+		switch {
+		case ps.heldSince.IsZero():
+			ps.heldSince = time.Now()
+		case len(ps.pending) == 0 && time.Since(ps.heldSince) > paceTrim:
+			// Speculation may not resume for long: let the buffers of
+			// pieces go, but those the resolver's own decoding takes
+			// (the one being read comes back after this).
+			ps.bufs.trim(pieceCap(2 * gapOut))
+			ps.marks.trim(0)
+		}
 		return
 	}
+	ps.heldSince = time.Time{}
 	for len(ps.pending) <= ps.jobs && ps.next >= ps.skipTo {
 		j := ps.next
 		if !ps.loaded(j) {
@@ -351,6 +366,8 @@ func (ps *parallel) matches(p *piece) bool {
 
 // read is Scanner.Read in parallel mode.
 func (ps *parallel) read(b []byte) (int, error) {
+	ps.pace.enter()
+	defer ps.pace.leave()
 	for len(ps.buf) == 0 {
 		if ps.bufBase != nil {
 			ps.bufs.put(ps.bufBase)

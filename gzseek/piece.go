@@ -456,6 +456,21 @@ func pieceCap(n int) int {
 	return 1 << bits.Len(uint(n-1))
 }
 
+// trim drops the buffers kept that hold more than n elements, for the
+// garbage collector to free.
+func (bp *bufPool[T]) trim(n int) {
+	bp.mu.Lock()
+	defer bp.mu.Unlock()
+	kept := bp.free[:0]
+	for _, b := range bp.free {
+		if cap(b) <= n {
+			kept = append(kept, b)
+		}
+	}
+	clear(bp.free[len(kept):])
+	bp.free = kept
+}
+
 // put gives b back for reuse; the caller must not use it any more.
 func (bp *bufPool[T]) put(b []T) {
 	if bp == nil || cap(b) < 1<<20 {
