@@ -135,6 +135,23 @@ func newParallel(s *Scanner, r io.Reader, opts ScanOptions) *parallel {
 	return ps
 }
 
+// ScanMemory returns about the most memory that a parallel scan with
+// ScanOptions.Jobs = jobs holds beyond a sequential one (zero for jobs
+// below two): the chunks of input in flight and pooled, and the pieces of
+// output and of marked symbols, in use and pooled (see newParallel), at
+// their largest. Callers that bound their heap (debug.SetMemoryLimit) add
+// it, or the collector runs without pause while the scan speculates.
+func ScanMemory(jobs int) int64 {
+	if jobs < 2 {
+		return 0
+	}
+	n := int64(jobs)
+	plain := int64(pieceCap(8 * DefaultChunkSize))
+	marked := 2 * int64(pieceCap(defaultMaxMarked))
+	chunk := int64(DefaultChunkSize + chunkTail)
+	return 2*(n+2)*plain + 2*(n+1)*marked + (3*n+3)*chunk
+}
+
 // small reports, before the scan starts, whether the input is shorter
 // than two chunks.
 func (ps *parallel) small() bool {

@@ -296,3 +296,22 @@ func TestPopClearsSlot(t *testing.T) {
 		t.Fatalf("queue after pop: %+v", ps.pending)
 	}
 }
+
+// TestScanMemory checks the bound callers add to their heap limits: none
+// for a sequential scan, and growing with the jobs.
+func TestScanMemory(t *testing.T) {
+	for _, jobs := range []int{-1, 0, 1} {
+		if m := ScanMemory(jobs); m != 0 {
+			t.Errorf("ScanMemory(%d) = %d, want 0", jobs, m)
+		}
+	}
+	prev := int64(0)
+	for _, jobs := range []int{2, 3, 8, 64} {
+		m := ScanMemory(jobs)
+		// At least a piece of output and of marks per job.
+		if least := int64(jobs) * (8*DefaultChunkSize + 2*defaultMaxMarked); m < least || m <= prev {
+			t.Errorf("ScanMemory(%d) = %d MiB, want at least %d MiB and more than %d MiB", jobs, m>>20, least>>20, prev>>20)
+		}
+		prev = m
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -551,5 +552,23 @@ func TestBuild_DefaultSpan(t *testing.T) {
 					info.Span, info.SparseWindows, info.Checkpoints, tt.span, tt.sparse, tt.checkpoint)
 			}
 		})
+	}
+}
+
+// TestDefaultJobs checks that a build inflates in parallel by default
+// only where there are at least minParallelCores cores.
+func TestDefaultJobs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, c := range []struct{ procs, want int }{{1, 1}, {2, 1}, {3, 3}, {8, 8}} {
+		runtime.GOMAXPROCS(c.procs)
+		if got := DefaultJobs(); got != c.want {
+			t.Errorf("GOMAXPROCS %d: DefaultJobs() = %d, want %d", c.procs, got, c.want)
+		}
+		if got := (&BuildOptions{}).jobs(); got != c.want {
+			t.Errorf("GOMAXPROCS %d: BuildOptions{}.jobs() = %d, want %d", c.procs, got, c.want)
+		}
+		if got := (&BuildOptions{Jobs: 2}).jobs(); got != 2 {
+			t.Errorf("GOMAXPROCS %d: BuildOptions{Jobs: 2}.jobs() = %d", c.procs, got)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/tarx-dev/tarx/index"
 	"github.com/urfave/cli/v2"
 )
 
@@ -69,7 +70,8 @@ func getOptionsFrom(c *cli.Context) (getOptions, error) {
 // their contents to standard output, reading only from the checkpoint
 // before each.
 func runGet(ctx context.Context, o getOptions) error {
-	extractGC()
+	// Without an index, get builds one.
+	extractGC(index.DefaultJobs())
 	if o.toStdout {
 		return writeMembers(ctx, o.commonOptions, o.patterns, false)
 	}

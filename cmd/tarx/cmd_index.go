@@ -26,7 +26,7 @@ func indexCommand() *cli.Command {
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "rebuild even if the index is valid"},
 			&cli.BoolFlag{Name: "upload", Usage: "for s3://BUCKET/KEY, put the index beside the archive at KEY.tarx, where readers find it"},
 			&cli.BoolFlag{Name: "sparse", Value: true, Usage: "zero window bytes nothing refers to, for a smaller index (--sparse=false stores them whole)"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default 1: sequential; more is faster on archives of big members, but slower and far bigger in memory on millions of small ones)"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "`N` goroutines inflating the archive (default: number of CPUs if there are 3 or more, else 1: sequential)"},
 		},
 		Action: action(indexOptionsFrom, runIndex),
 	}
@@ -38,7 +38,7 @@ type indexOptions struct {
 	span   int64 // --span
 	force  bool  // --force: rebuild a valid index
 	upload bool  // --upload: put the index beside an S3 archive
-	jobs   int   // --jobs (0: sequential)
+	jobs   int   // --jobs (0: index.DefaultJobs)
 	sparse bool  // --sparse (default true): sparse windows
 }
 
