@@ -3,6 +3,8 @@ package gzseek
 import (
 	"bufio"
 	"io"
+
+	"github.com/tarx-dev/tarx/internal/inflate"
 )
 
 // DefaultSpan is the default distance in output bytes between windowed
@@ -92,6 +94,38 @@ func (s *Scanner) Read(p []byte) (int, error) {
 		return n, s.emitErr
 	}
 	return n, err
+}
+
+// AppendRoom is the spare capacity Append needs in its dst.
+const AppendRoom = inflate.AppendRoom
+
+// Append is Read without the copy: it decompresses into the spare
+// capacity of dst and returns dst extended by the new output, and io.EOF
+// once the last member's trailer has been verified. dst must have at
+// least AppendRoom bytes of spare capacity and end with the last
+// WindowSize bytes Append has returned (all of them, if fewer): a
+// sequential scan inflates straight into dst and takes its back-references
+// from there. The bytes of dst past the returned length are scratch space.
+// Append and Read must not both be used on one Scanner.
+func (s *Scanner) Append(dst []byte) ([]byte, error) {
+	if cap(dst)-len(dst) < AppendRoom {
+		return dst, io.ErrShortBuffer
+	}
+	if s.par != nil {
+		if s.par.small() {
+			s.sequential(s.par.rest())
+			s.par = nil
+		} else {
+			n, err := s.par.read(dst[len(dst):cap(dst)])
+			return dst[:len(dst)+n], err
+		}
+	}
+	dst, err := s.d.Append(dst)
+	if s.emitErr != nil {
+		s.d.err = s.emitErr
+		return dst, s.emitErr
+	}
+	return dst, err
 }
 
 // Members returns the number of gzip members read completely so far.

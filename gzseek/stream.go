@@ -58,6 +58,30 @@ func (d *decoder) pos() int64 {
 }
 
 func (d *decoder) Read(p []byte) (int, error) {
+	return d.produce(func(fr *inflate.Decoder) ([]byte, error) {
+		n, err := fr.Read(p)
+		return p[:n], err
+	})
+}
+
+// Append is Read decoding into the spare capacity of dst, which must end
+// with the member's last WindowSize bytes of output (all of it if less):
+// see Scanner.Append.
+func (d *decoder) Append(dst []byte) ([]byte, error) {
+	_, err := d.produce(func(fr *inflate.Decoder) ([]byte, error) {
+		n0 := len(dst)
+		var err error
+		dst, err = fr.Append(dst)
+		return dst[n0:], err
+	})
+	return dst, err
+}
+
+// produce moves from member to member around step, which has the current
+// member's inflater produce output and returns it, and checks the output
+// against the member's trailer. It returns how many bytes step produced:
+// none only with an error.
+func (d *decoder) produce(step func(*inflate.Decoder) ([]byte, error)) (int, error) {
 	for {
 		if d.err != nil {
 			return 0, d.err
@@ -68,12 +92,12 @@ func (d *decoder) Read(p []byte) (int, error) {
 			}
 			continue
 		}
-		n, err := d.fr.Read(p)
-		if n > 0 {
+		b, err := step(d.fr)
+		if len(b) > 0 {
 			if d.checkCRC {
-				d.crc = crc32.Update(d.crc, crc32.IEEETable, p[:n])
+				d.crc = crc32.Update(d.crc, crc32.IEEETable, b)
 			}
-			d.out += int64(n)
+			d.out += int64(len(b))
 		}
 		switch {
 		case err == io.EOF:
@@ -81,11 +105,11 @@ func (d *decoder) Read(p []byte) (int, error) {
 		case err != nil:
 			d.err = d.inflateError(err)
 		}
-		if n > 0 || d.err != nil {
-			if n > 0 && d.err == io.EOF {
-				return n, nil // report EOF on the next call
+		if len(b) > 0 || d.err != nil {
+			if len(b) > 0 && d.err == io.EOF {
+				return len(b), nil // report EOF on the next call
 			}
-			return n, d.err
+			return len(b), d.err
 		}
 	}
 }

@@ -95,7 +95,7 @@ func sniff(br *bufio.Reader) (Compression, error) {
 // decoder yields the tar stream of an archive during a pass, and says how
 // far it has got.
 type decoder interface {
-	io.Reader
+	appender
 	InputOffset() int64  // archive bytes consumed
 	OutputOffset() int64 // tar stream bytes produced
 	Members() int64      // gzip members read
@@ -116,10 +116,10 @@ type plainDecoder struct {
 	n int64
 }
 
-func (d *plainDecoder) Read(p []byte) (int, error) {
-	n, err := d.r.Read(p)
+func (d *plainDecoder) Append(dst []byte) ([]byte, error) {
+	n, err := d.r.Read(dst[len(dst):cap(dst)])
 	d.n += int64(n)
-	return n, err
+	return dst[:len(dst)+n], err
 }
 
 func (d *plainDecoder) InputOffset() int64  { return d.n }

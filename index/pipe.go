@@ -3,16 +3,31 @@ package index
 import (
 	"context"
 	"io"
+
+	"github.com/tarx-dev/tarx/gzseek"
 )
 
 // pipeBufSize is the size of the decompressed chunks handed from the
 // inflating goroutine to the tar parser.
 const pipeBufSize = 1 << 20
 
+// pipeHead is the room before a chunk in its buffer for the last bytes
+// of the chunk before it: the inflater's window (see gzseek.Scanner.Append).
+const pipeHead = gzseek.WindowSize
+
+// appender is a source the pipe fills its buffers from: Append adds to
+// dst, which ends with the last pipeHead bytes it added before (all of
+// them, if fewer), up to its capacity, which leaves it at least
+// gzseek.AppendRoom bytes of room; and returns io.EOF at the end.
+type appender interface {
+	Append(dst []byte) ([]byte, error)
+}
+
 // pipe hands decompressed bytes from one goroutine to another in large
 // chunks, recycling a fixed set of buffers so memory stays bounded. It
 // exists because io.Pipe copies in the writer's call and would keep the
-// two goroutines in lock step.
+// two goroutines in lock step; and so that the inflater writes its output
+// where the reader finds it, not into a buffer of its own first.
 type pipe struct {
 	ctx  context.Context
 	full chan []byte
@@ -23,23 +38,26 @@ type pipe struct {
 func newPipe(ctx context.Context, buffers int) *pipe {
 	p := &pipe{ctx: ctx, full: make(chan []byte, buffers), free: make(chan []byte, buffers)}
 	for range buffers {
-		p.free <- make([]byte, pipeBufSize)
+		p.free <- make([]byte, pipeHead+pipeBufSize+gzseek.AppendRoom)
 	}
 	return p
 }
 
-// fill reads from r into free buffers and sends them until r ends.
-// It closes the pipe when done. A read error is not returned but handed
-// to the reader after everything read before it, so the consumer
-// processes (and reports on) all the data that came before the error.
-// Only cancellation is returned.
-func (p *pipe) fill(r io.Reader, progress func()) (err error) {
+// fill appends from src to free buffers and sends them until src ends.
+// Each buffer starts with pipeHead bytes, the last of the buffer before
+// (nothing in particular in the first), and the reader skips them. It
+// closes the pipe when done. A read error is not returned but handed to
+// the reader after everything read before it, so the consumer processes
+// (and reports on) all the data that came before the error. Only
+// cancellation is returned.
+func (p *pipe) fill(src appender, progress func()) (err error) {
 	defer func() {
 		if err != nil && p.ctx.Err() == nil {
 			p.err, err = err, nil
 		}
 		close(p.full)
 	}()
+	var prev []byte // the buffer filled last, not sent yet
 	for {
 		var buf []byte
 		select {
@@ -47,25 +65,48 @@ func (p *pipe) fill(r io.Reader, progress func()) (err error) {
 		case <-p.ctx.Done():
 			return p.ctx.Err()
 		}
-		n, err := io.ReadFull(r, buf[:cap(buf)])
-		if n > 0 {
-			select {
-			case p.full <- buf[:n]:
-			case <-p.ctx.Done():
-				return p.ctx.Err()
+		// Copied before prev is sent: the reader cannot have handed it
+		// back (as buf) yet.
+		if prev != nil {
+			copy(buf[:pipeHead], prev[len(prev)-pipeHead:])
+			if err := p.send(prev); err != nil {
+				return err
 			}
-		} else {
-			p.free <- buf
+		}
+		dst := buf[:pipeHead]
+		var rerr error
+		for len(dst) < pipeHead+pipeBufSize && rerr == nil {
+			dst, rerr = src.Append(dst)
 		}
 		if progress != nil {
 			progress()
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return nil
+		prev = dst
+		if len(dst) == pipeHead {
+			prev = nil
+			p.free <- buf
 		}
-		if err != nil {
-			return err
+		if rerr != nil {
+			if prev != nil {
+				if err := p.send(prev); err != nil {
+					return err
+				}
+			}
+			if rerr == io.EOF {
+				return nil
+			}
+			return rerr
 		}
+	}
+}
+
+// send hands the reader buffer b, whose first pipeHead bytes it skips.
+func (p *pipe) send(b []byte) error {
+	select {
+	case p.full <- b:
+		return nil
+	case <-p.ctx.Done():
+		return p.ctx.Err()
 	}
 }
 
@@ -73,8 +114,8 @@ func (p *pipe) fill(r io.Reader, progress func()) (err error) {
 type pipeReader struct {
 	p    *pipe
 	sums *blockSummer // sums the stream's blocks, if set
-	cur  []byte
-	buf  []byte
+	cur  []byte       // what is left to read of buf
+	buf  []byte       // the buffer being read, with its head
 	n    int64
 	// unsummed is the part of buf the block summer has not seen: it
 	// sums sumAhead bytes at a time ahead of what is read, so that the
@@ -135,7 +176,7 @@ func (r *pipeReader) next() error {
 				}
 				return io.EOF
 			}
-			r.buf, r.cur, r.unsummed = buf, buf, buf
+			r.buf, r.cur, r.unsummed = buf, buf[pipeHead:], buf[pipeHead:]
 		case <-r.p.ctx.Done():
 			return r.p.ctx.Err()
 		}
