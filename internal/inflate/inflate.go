@@ -18,7 +18,7 @@ const (
 	histSize  = 32 << 10  // deflate window
 	roomSize  = 256 << 10 // output decoded between slides
 	maxMatch  = 258       // longest back-reference
-	outSlack  = 32        // overrun room for the fast loop's 8-byte copies
+	outSlack  = 40        // overrun room for the fast loop's 8-byte copies
 	bufferEnd = histSize + roomSize
 )
 
