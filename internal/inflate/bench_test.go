@@ -209,3 +209,25 @@ func benchMarker(b *testing.B, in benchInput) {
 		decode()
 	}
 }
+
+// BenchmarkDynamicHeader reads the header of a dynamic Huffman block (code
+// lengths) and builds its tables: a cost every block pays, and bgzip's
+// members of 64 KiB one block each pay it most.
+func BenchmarkDynamicHeader(b *testing.B) {
+	comp := compress(b, testarchive.Text(5, 64<<10), false, 6, 0)
+	r := bytes.NewReader(comp)
+	br := bufio.NewReaderSize(r, 64<<10)
+	var d Decoder
+	for b.Loop() {
+		r.Reset(comp)
+		br.Reset(r)
+		d.Reset(br, Options{})
+		if err := d.need(3); err != nil || d.bits>>1&3 != 2 {
+			b.Fatalf("no dynamic block at the start: %v", err)
+		}
+		d.drop(3)
+		if err := d.dynamic(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -130,13 +130,8 @@ func build(table []uint32, root uint, lengths []uint8, payload []uint32) bool {
 			maxLen = uint(l)
 		}
 	}
-	if left > 0 {
-		if ncodes > 1 || (ncodes == 1 && count[1] != 1) {
-			return false // incomplete
-		}
-		for i := range table[:1<<root] {
-			table[i] = invalidEntry
-		}
+	if left > 0 && (ncodes > 1 || (ncodes == 1 && count[1] != 1)) {
+		return false // incomplete
 	}
 
 	// Sort the symbols by code length, then symbol: canonical code order.
@@ -152,23 +147,37 @@ func build(table []uint32, root uint, lengths []uint8, payload []uint32) bool {
 		}
 	}
 
+	// The primary entries, as in libdeflate: the codes of length l take
+	// one entry each of a table of 1<<l entries, which is then doubled
+	// by a copy for length l+1, so that an entry is written once and
+	// replicated by memmove. Entries no code reaches stay invalid (the
+	// degenerate codes); those of longer codes' prefixes are overwritten
+	// by subtable pointers below.
+	table[0], table[1] = invalidEntry, invalidEntry
+	size, code, i := 2, 0, 0
+	for l := uint(1); l <= root; l++ {
+		if l > 1 {
+			copy(table[size:2*size], table[:size])
+			size *= 2
+		}
+		for _, sym := range sorted[i : i+count[l]] {
+			table[bits.Reverse16(uint16(code))>>(16-l)] = payload[sym] + uint32(l) + uint32(l)<<8
+			code++
+		}
+		i += count[l]
+		code <<= 1
+	}
+
 	remaining := count // codes of each length not placed yet
 	next := 1 << root  // next free table index for a subtable
 	prefix, subStart, subBits := -1, 0, uint(0)
-	code, prevLen := 0, uint(0)
-	for _, sym := range sorted[:ncodes] {
+	prevLen := root + 1
+	for _, sym := range sorted[i:ncodes] {
 		l := uint(lengths[sym])
 		code <<= l - prevLen
 		prevLen = l
 		rev := int(bits.Reverse16(uint16(code)) >> (16 - l))
 		code++
-		if l <= root {
-			e := payload[sym] + uint32(l) + uint32(l)<<8
-			for i := rev; i < 1<<root; i += 1 << l {
-				table[i] = e
-			}
-			continue
-		}
 		if p := rev & (1<<root - 1); p != prefix {
 			// A new subtable. Its codes are contiguous in canonical
 			// order; it is deep enough to hold what remains of the

@@ -2,6 +2,7 @@ package inflate
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -329,9 +330,16 @@ func (d *Decoder) dynamic() error {
 	}
 	lens := d.lens[:nlit+ndist]
 	for i := 0; i < len(lens); {
-		e, err := d.slowLookup(d.clTable[:], clBits)
-		if err != nil {
-			return err
+		// A code length code and its extra bits take at most 14 bits;
+		// the code needs no subtable.
+		var e uint32
+		if d.nb >= 14 || d.refill() {
+			e = d.clTable[d.bits&(1<<clBits-1)]
+		} else {
+			var err error
+			if e, err = d.slowLookup(d.clTable[:], clBits); err != nil {
+				return err
+			}
 		}
 		if e&flagExc != 0 {
 			return d.headerError("invalid code length code")
@@ -577,6 +585,19 @@ func (d *Decoder) pull() error {
 	d.ip++
 	d.nb += 8
 	return nil
+}
+
+// refill loads eight input bytes at once, as the fast loops do, so that
+// d.bits holds at least 56 bits, if eight are buffered; it reports
+// whether it could.
+func (d *Decoder) refill() bool {
+	if d.ip > len(d.in)-8 {
+		return false
+	}
+	d.bits |= binary.LittleEndian.Uint64(d.in[d.ip:]) << (d.nb & 63)
+	d.ip += int((63 - d.nb) >> 3)
+	d.nb |= 56
+	return true
 }
 
 // sync gives whole unused bytes in d.bits back to the input.
